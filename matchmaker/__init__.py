@@ -1,0 +1,1 @@
+"""matchmaker: pair event attendees who can help each other and schedule their meetings."""
