@@ -1,0 +1,387 @@
+"""Meetings -> iCalendar bytes, iTIP messages and "add to calendar" links.
+
+Pure: no Flask, no database. Callers turn their rows into :class:`CalendarMeeting` values and
+get bytes back that they can attach to mail, serve as a download or publish as a feed.
+
+Times are kept as aware UTC instants and written in the event's own IANA time zone with a
+matching VTIMEZONE, so calendar apps show the wall-clock time of the venue. The VTIMEZONE is
+generated only for the years the calendar touches: a full 1970-2038 history would make every
+invite tens of kilobytes for no gain.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vUri
+
+PRODID = "-//matchmaker//matchmaker//EN"
+METHODS = ("PUBLISH", "REQUEST", "CANCEL")
+STATUSES = ("CONFIRMED", "CANCELLED")
+REMINDER = timedelta(minutes=10)
+CONFERENCE_LABEL = "Video call"
+
+# Zones whose wall clock is UTC: written as "Z" times, which need no VTIMEZONE.
+_UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "GMT", "Etc/GMT"})
+_WHITESPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class CalendarMeeting:
+    """One meeting as calendars see it.
+
+    ``uid`` must stay the same for the life of the meeting (see :func:`meeting_uid`) and
+    ``sequence`` must grow whenever its time, place or status changes, so that calendar apps
+    update the entry they already hold instead of adding a second one.
+    """
+
+    uid: str
+    start: datetime
+    end: datetime
+    timezone: str
+    summary: str
+    organizer: tuple[str, str]
+    attendees: Sequence[tuple[str, str]]
+    sequence: int = 0
+    description: str = ""
+    location: str = ""
+    url: str | None = None
+    virtual: bool = False
+    status: str = "CONFIRMED"
+    created: datetime | None = None
+    last_modified: datetime | None = None
+    dtstamp: datetime | None = None
+    rsvp: bool = True
+
+    def __post_init__(self) -> None:
+        for field in ("start", "end", "created", "last_modified", "dtstamp"):
+            value = getattr(self, field)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{field} must be timezone-aware")
+        if self.end <= self.start:
+            raise ValueError("a meeting must end after it starts")
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {self.status!r}")
+        if self.sequence < 0:
+            raise ValueError("sequence cannot be negative")
+        if self.virtual and not self.url:
+            raise ValueError("a virtual meeting needs its link in url")
+        if not self.uid.strip():
+            raise ValueError("uid is required")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {self.timezone!r}") from error
+
+
+def meeting_uid(meeting_id: int | str, domain: str) -> str:
+    """A UID that stays stable for the meeting and is unique across installations."""
+    return f"meeting-{meeting_id}@{domain}"
+
+
+def meeting_summary(partner_name: str, partner_org: str | None, event_name: str) -> str:
+    """``"Meet Ana Silva (Acme) - Nordic Founders Day"``: the title each attendee sees."""
+    name = _one_line(partner_name)
+    org = _one_line(partner_org or "")
+    event = _one_line(event_name)
+    who = f"{name} ({org})" if org else name
+    return f"Meet {who} - {event}" if event else f"Meet {who}"
+
+
+def meeting_location(venue: str, table: str | None = None) -> str:
+    """``"Table 12, Main hall"``: the table first, because that is what people look for."""
+    venue, table = _one_line(venue), _one_line(table or "")
+    return ", ".join(part for part in (f"Table {table}" if table else "", venue) if part)
+
+
+def rescheduled(
+    meeting: CalendarMeeting, start: datetime, end: datetime, *, now: datetime | None = None
+) -> CalendarMeeting:
+    """The same meeting at new times, with the higher SEQUENCE that makes clients update it."""
+    stamp = now or datetime.now(UTC)
+    return dataclasses.replace(
+        meeting,
+        start=start,
+        end=end,
+        sequence=meeting.sequence + 1,
+        last_modified=stamp,
+        dtstamp=stamp,
+    )
+
+
+def cancelled(meeting: CalendarMeeting, *, now: datetime | None = None) -> CalendarMeeting:
+    """The meeting marked CANCELLED with a bumped SEQUENCE; already cancelled ones are kept."""
+    if meeting.status == "CANCELLED":
+        return meeting
+    stamp = now or datetime.now(UTC)
+    return dataclasses.replace(
+        meeting,
+        status="CANCELLED",
+        sequence=meeting.sequence + 1,
+        last_modified=stamp,
+        dtstamp=stamp,
+    )
+
+
+def build_calendar(
+    meetings: Iterable[CalendarMeeting],
+    *,
+    method: str | None = None,
+    name: str = "",
+    now: datetime | None = None,
+    refresh: timedelta | None = None,
+) -> bytes:
+    """One VCALENDAR holding ``meetings``.
+
+    ``method`` makes it an iTIP message (RFC 5546), which restricts the content: REQUEST
+    carries one confirmed meeting, CANCEL one cancelled meeting without an alarm, PUBLISH no
+    attendees. Without a method the calendar is a plain download or feed. ``now`` stamps
+    every DTSTAMP (the time the message was made); without it each meeting's own ``dtstamp``
+    is used. ``refresh`` tells subscribing clients how often to poll a feed.
+    """
+    meetings = list(meetings)
+    if method is not None and method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+    if method in ("REQUEST", "CANCEL"):
+        if len({meeting.uid for meeting in meetings}) != 1:
+            raise ValueError(f"an iTIP {method} carries exactly one meeting")
+        wanted = "CANCELLED" if method == "CANCEL" else "CONFIRMED"
+        if any(meeting.status != wanted for meeting in meetings):
+            raise ValueError(f"an iTIP {method} needs a {wanted} meeting")
+    if now is not None and now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("name", _one_line(name))
+        calendar.add("x-wr-calname", _one_line(name))
+    if refresh:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))
+
+    events = [_event(meeting, method=method, now=now) for meeting in meetings]
+    for tzid, (first, last) in sorted(_zone_spans(meetings).items()):
+        calendar.add_component(_vtimezone(tzid, first, last))
+    for event in events:
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def meeting_ics(meeting: CalendarMeeting, *, now: datetime | None = None) -> bytes:
+    """A single-meeting ``.ics`` download."""
+    return build_calendar([meeting], now=now)
+
+
+def attendee_ics(
+    meetings: Iterable[CalendarMeeting],
+    *,
+    name: str,
+    now: datetime | None = None,
+    refresh: timedelta | None = timedelta(hours=1),
+) -> bytes:
+    """All of one attendee's meetings, as a download or a subscribable feed.
+
+    Include cancelled meetings (with STATUS:CANCELLED) so subscribed clients drop them.
+    """
+    return build_calendar(meetings, name=name, now=now, refresh=refresh)
+
+
+def event_ics(
+    meetings: Iterable[CalendarMeeting],
+    *,
+    name: str,
+    now: datetime | None = None,
+    refresh: timedelta | None = timedelta(hours=1),
+) -> bytes:
+    """Every meeting of an event, for the organizer's own calendar."""
+    return build_calendar(meetings, name=name, now=now, refresh=refresh)
+
+
+def invite_ics(meeting: CalendarMeeting, *, now: datetime | None = None) -> bytes:
+    """An iTIP REQUEST: the attachment that mail clients show as an invitation.
+
+    Send it again with a higher SEQUENCE (see :func:`rescheduled`) when the meeting moves.
+    """
+    return build_calendar([meeting], method="REQUEST", now=now)
+
+
+def cancellation_ics(meeting: CalendarMeeting, *, now: datetime | None = None) -> bytes:
+    """An iTIP CANCEL for the meeting as last sent; see :func:`cancelled` for the SEQUENCE."""
+    return build_calendar([cancelled(meeting, now=now)], method="CANCEL", now=now)
+
+
+def google_calendar_url(meeting: CalendarMeeting) -> str:
+    """An "Add to Google Calendar" link with the times in UTC, which needs no zone lookup."""
+    params = {
+        "action": "TEMPLATE",
+        "text": meeting.summary,
+        "dates": f"{_utc_basic(meeting.start)}/{_utc_basic(meeting.end)}",
+        "details": _link_details(meeting),
+        "location": _where(meeting),
+        "ctz": meeting.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params, quote_via=quote)
+
+
+def outlook_calendar_url(meeting: CalendarMeeting) -> str:
+    """An "Add to Outlook" (outlook.live.com) link with ISO 8601 UTC times."""
+    params = {
+        "subject": meeting.summary,
+        "startdt": _utc_iso(meeting.start),
+        "enddt": _utc_iso(meeting.end),
+        "body": _link_details(meeting),
+        "location": _where(meeting),
+    }
+    return (
+        "https://outlook.live.com/calendar/0/deeplink/compose"
+        "?path=/calendar/action/compose&rru=addevent&" + urlencode(params, quote_via=quote)
+    )
+
+
+def _event(meeting: CalendarMeeting, *, method: str | None, now: datetime | None) -> Event:
+    event = Event()
+    event.add("uid", meeting.uid)
+    stamp = now or meeting.dtstamp or datetime.now(UTC)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    start, end = _wall_clock(meeting)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("sequence", meeting.sequence)
+    event.add("status", meeting.status)
+    event.add("summary", meeting.summary)
+    if meeting.created:
+        event.add("created", meeting.created.astimezone(UTC))
+    if meeting.last_modified:
+        event.add("last-modified", meeting.last_modified.astimezone(UTC))
+    if meeting.description:
+        event.add("description", meeting.description)
+    where = _where(meeting)
+    if where:
+        event.add("location", where)
+    if meeting.url:
+        event.add("url", vUri(meeting.url), parameters={"VALUE": "URI"})
+    if meeting.virtual and meeting.url:
+        event.add(
+            "conference",
+            vUri(meeting.url),
+            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": CONFERENCE_LABEL},
+        )
+    organizer_name, organizer_email = meeting.organizer
+    event.add("organizer", vCalAddress.new(_email(organizer_email), cn=_one_line(organizer_name)))
+    if method != "PUBLISH":  # RFC 5546 3.2.1: a PUBLISH must not name attendees.
+        for attendee_name, attendee_email in meeting.attendees:
+            event.add(
+                "attendee",
+                vCalAddress.new(
+                    _email(attendee_email),
+                    cn=_one_line(attendee_name),
+                    cutype="INDIVIDUAL",
+                    role="REQ-PARTICIPANT",
+                    partstat="NEEDS-ACTION" if meeting.rsvp else "ACCEPTED",
+                    rsvp=meeting.rsvp,
+                ),
+            )
+    # A reminder for a cancelled meeting only confuses; RFC 5546 forbids one in a CANCEL.
+    if meeting.status == "CONFIRMED":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", meeting.summary)
+        alarm.add("trigger", -REMINDER)
+        event.add_component(alarm)
+    return event
+
+
+def _wall_clock(meeting: CalendarMeeting) -> tuple[datetime, datetime]:
+    """Start and end in the event's zone, or in UTC where local time cannot say which instant.
+
+    In the hour repeated when clocks go back, a local time names two instants and parsers
+    pick the first; writing such a meeting in UTC keeps it at the right instant.
+    """
+    start, end = meeting.start.astimezone(UTC), meeting.end.astimezone(UTC)
+    if meeting.timezone in _UTC_ZONES:
+        return start, end
+    zone = ZoneInfo(meeting.timezone)
+    local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+    if _ambiguous(local_start) or _ambiguous(local_end):
+        return start, end
+    return local_start, local_end
+
+
+def _ambiguous(moment: datetime) -> bool:
+    return moment.replace(fold=1 - moment.fold).utcoffset() != moment.utcoffset()
+
+
+def _zone_spans(meetings: Sequence[CalendarMeeting]) -> dict[str, tuple[date, date]]:
+    """For each TZID written, the range of local dates it has to cover."""
+    spans: dict[str, tuple[date, date]] = {}
+    for meeting in meetings:
+        start, end = _wall_clock(meeting)
+        if start.tzinfo is UTC and end.tzinfo is UTC:
+            continue
+        first, last = spans.get(meeting.timezone, (start.date(), end.date()))
+        spans[meeting.timezone] = (min(first, start.date()), max(last, end.date()))
+    return spans
+
+
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
+    """A VTIMEZONE from the start of the first year to the end of the year after the last.
+
+    Whole years keep the component identical across messages about the same meetings, and
+    the extra year covers a meeting moved later without a fresh zone.
+    """
+    return Timezone.from_ical(_vtimezone_bytes(tzid, first.year, last.year + 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
+    # Generating transitions is slow; the cache holds bytes so callers get fresh components.
+    zone = Timezone.from_tzid(
+        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
+    )
+    # RFC 5545 lists no COMMENT directly in VTIMEZONE, and libical flags the one added here.
+    zone.pop("COMMENT", None)
+    return zone.to_ical()
+
+
+def _where(meeting: CalendarMeeting) -> str:
+    if meeting.virtual and meeting.url:
+        return meeting.url
+    return meeting.location
+
+
+def _link_details(meeting: CalendarMeeting) -> str:
+    if meeting.virtual and meeting.url and meeting.url not in meeting.description:
+        return f"{meeting.description}\n\nJoin: {meeting.url}".strip()
+    return meeting.description
+
+
+def _one_line(text: str) -> str:
+    """Names go into single-line fields and quoted parameters: no line breaks, no quotes."""
+    return _WHITESPACE.sub(" ", text).strip().replace('"', "'")
+
+
+def _email(address: str) -> str:
+    address = address.strip()
+    if not address or any(char.isspace() or char in '<>"' for char in address):
+        raise ValueError(f"not a usable e-mail address: {address!r}")
+    return address
+
+
+def _utc_basic(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
