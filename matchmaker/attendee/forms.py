@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    EmailField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..choices import MEETING_MODES, ROLES
+from ..events import timezone_choices
+from ..importing import split_phrases
+
+MAX_PHRASES = 30
+MAX_PHRASE_LENGTH = 100
+
+
+class PhraseList:
+    """Validate a comma- or line-separated list of short phrases."""
+
+    def __call__(self, form: FlaskForm, field: TextAreaField) -> None:
+        phrases = split_phrases(field.data or "")
+        if len(phrases) > MAX_PHRASES:
+            raise ValidationError(f"Keep it to {MAX_PHRASES} phrases at most.")
+        for phrase in phrases:
+            if len(phrase) > MAX_PHRASE_LENGTH:
+                raise ValidationError(
+                    f"“{phrase[:30]}…” is long; use short phrases of up to "
+                    f"{MAX_PHRASE_LENGTH} characters, separated by commas."
+                )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+PHRASE_HELP = "Short phrases separated by commas or new lines, e.g. “fundraising, React, hiring”."
+
+
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    organization = StringField("Organization", validators=[Optional(), Length(max=200)])
+    job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
+    role = SelectField("I am a…", choices=list(ROLES.items()), validators=[DataRequired()])
+    bio = TextAreaField("A few words about you", validators=[Optional(), Length(max=2000)])
+    can_help_with = TextAreaField(
+        "I can help with", validators=[PhraseList()], description=PHRASE_HELP
+    )
+    looking_for = TextAreaField(
+        "I'm looking for", validators=[PhraseList()], description=PHRASE_HELP
+    )
+    interests = TextAreaField("Interests", validators=[PhraseList()], description=PHRASE_HELP)
+    meeting_mode = RadioField(
+        "How would you like to meet?", choices=list(MEETING_MODES.items()), default="either"
+    )
+    timezone = SelectField("Your time zone", validators=[Optional()])
+    sessions = MultiCheckboxField("Sessions you can join", coerce=int, validators=[Optional()])
+    linkedin_url = URLField(
+        "LinkedIn", validators=[Optional(), URL(message="Enter a full link."), Length(max=500)]
+    )
+    website_url = URLField(
+        "Website", validators=[Optional(), URL(message="Enter a full link."), Length(max=500)]
+    )
+    consent_share_contact = BooleanField("Share my email and links with the people I agree to meet")
+    submit = SubmitField("Save my profile")
+
+    def __init__(self, *args, sessions=(), **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [("", "Same as the event")] + [
+            (z, z.replace("_", " ")) for z in timezone_choices()
+        ]
+        self.sessions.choices = [(s.id, s.label()) for s in sessions]
+
+    def validate_sessions(self, field: MultiCheckboxField) -> None:
+        if field.choices and not field.data:
+            raise ValidationError("Pick at least one session, or we cannot schedule meetings.")
+
+
+class RegistrationForm(ProfileForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField("Register")

@@ -1,0 +1,98 @@
+"""Pages for attendees: the public event page and the private profile link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+
+from ..attendees import apply_profile, phrase_suggestions
+from ..extensions import db
+from ..models import Attendee, Event
+from .forms import ProfileForm, RegistrationForm
+
+bp = Blueprint("attendee", __name__)
+
+
+def attendee_by_token(token: str) -> Attendee:
+    if not token or len(token) > 64:
+        abort(404)
+    person = db.session.scalar(db.select(Attendee).where(Attendee.access_token == token))
+    if person is None:
+        abort(404, "This link is not valid. It may have been replaced; ask the organizer.")
+    return person
+
+
+def _fill_form(form: ProfileForm, person: Attendee) -> None:
+    form.name.data = person.name
+    form.organization.data = person.organization
+    form.job_title.data = person.job_title
+    form.role.data = person.role
+    form.bio.data = person.bio
+    form.can_help_with.data = ", ".join(person.can_help_with or [])
+    form.looking_for.data = ", ".join(person.looking_for or [])
+    form.interests.data = ", ".join(person.interests or [])
+    form.meeting_mode.data = person.meeting_mode
+    form.timezone.data = person.timezone or ""
+    ids = [c[0] for c in form.sessions.choices]
+    chosen = person.available_session_ids
+    form.sessions.data = ids if chosen is None else [i for i in ids if i in chosen]
+    form.linkedin_url.data = person.linkedin_url
+    form.website_url.data = person.website_url
+    form.consent_share_contact.data = person.consent_share_contact
+
+
+@bp.route("/e/<slug>", methods=["GET", "POST"])
+def event_page(slug: str):
+    event = db.session.scalar(db.select(Event).where(Event.slug == slug))
+    if event is None:
+        abort(404)
+    form = RegistrationForm(sessions=event.sessions) if event.registration_open else None
+    if request.method == "GET" and form is not None:
+        form.sessions.data = [s.id for s in event.sessions]
+    if form is not None and form.validate_on_submit():
+        email = form.email.data.strip().lower()
+        taken = db.session.scalar(
+            db.select(Attendee.id).where(Attendee.event_id == event.id, Attendee.email == email)
+        )
+        if taken is not None:
+            form.email.errors.append(
+                "This email is already registered. Use the private link you were sent, "
+                "or ask the organizer to send it again."
+            )
+        else:
+            person = Attendee(event_id=event.id, email=email)
+            apply_profile(person, form, [s.id for s in event.sessions])
+            db.session.add(person)
+            db.session.commit()
+            flash(
+                "You are registered. Bookmark this page: it is your private link to your "
+                "profile and your matches.",
+                "success",
+            )
+            return redirect(url_for("attendee.profile", token=person.access_token))
+    return render_template(
+        "attendee/event.html",
+        event=event,
+        form=form,
+        suggestions=phrase_suggestions(event) if form is not None else None,
+    )
+
+
+@bp.route("/me/<token>", methods=["GET", "POST"])
+def profile(token: str):
+    person = attendee_by_token(token)
+    event = person.event
+    form = ProfileForm(sessions=event.sessions)
+    if request.method == "GET":
+        _fill_form(form, person)
+    elif form.validate_on_submit():
+        apply_profile(person, form, [s.id for s in event.sessions])
+        db.session.commit()
+        flash("Your profile is saved.", "success")
+        return redirect(url_for("attendee.profile", token=person.access_token))
+    return render_template(
+        "attendee/profile.html",
+        event=event,
+        person=person,
+        form=form,
+        suggestions=phrase_suggestions(event),
+    )

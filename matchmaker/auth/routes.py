@@ -1,0 +1,72 @@
+"""Organizer accounts: register, sign in, sign out."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..extensions import db, login_manager
+from ..models import Organizer
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+
+@login_manager.user_loader
+def load_organizer(organizer_id: str) -> Organizer | None:
+    try:
+        return db.session.get(Organizer, int(organizer_id))
+    except ValueError:
+        return None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only follow local redirects, so a crafted link cannot bounce a user elsewhere."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and "//" not in target:
+        return target
+    return url_for("organizer.index")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("organizer.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        email = Organizer.normalize_email(form.email.data)
+        if db.session.scalar(Organizer.by_email(email)) is not None:
+            form.email.errors.append("An account with this email already exists. Sign in instead.")
+        else:
+            organizer = Organizer(email=email, name=form.name.data.strip())
+            organizer.set_password(form.password.data)
+            db.session.add(organizer)
+            db.session.commit()
+            login_user(organizer)
+            flash("Welcome! Your account is ready. Create your first event.", "success")
+            return redirect(url_for("organizer.create_event"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("organizer.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        organizer = db.session.scalar(Organizer.by_email(form.email.data))
+        if organizer is None or not organizer.check_password(form.password.data):
+            form.password.errors.append("That email and password do not match an account.")
+        else:
+            login_user(organizer, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("main.index"))

@@ -1,0 +1,146 @@
+"""Flask CLI commands: thin wrappers around the service and algorithm modules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+
+from . import importing
+from .attendees import import_records
+from .demo import (
+    DEMO_EVENT_SLUG,
+    DEMO_ORGANIZER_EMAIL,
+    DEMO_ORGANIZER_PASSWORD,
+    demo_event_times,
+    demo_people,
+)
+from .extensions import db
+from .models import Attendee, Event, NetworkingSession, Organizer
+
+
+def find_event(reference: str) -> Event:
+    """An event by slug or numeric id, or a clear CLI error."""
+    event = db.session.scalar(db.select(Event).where(Event.slug == reference))
+    if event is None and reference.isdigit():
+        event = db.session.get(Event, int(reference))
+    if event is None:
+        raise click.BadParameter(f"no event with slug or id '{reference}'", param_hint="EVENT")
+    return event
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Create the demo organizer and event with about 60 attendees (once)."""
+    organizer = db.session.scalar(Organizer.by_email(DEMO_ORGANIZER_EMAIL))
+    if organizer is None:
+        organizer = Organizer(email=DEMO_ORGANIZER_EMAIL, name="Demo Organizer")
+        organizer.set_password(DEMO_ORGANIZER_PASSWORD)
+        db.session.add(organizer)
+        db.session.flush()
+    if db.session.scalar(db.select(Event).where(Event.slug == DEMO_EVENT_SLUG)) is not None:
+        click.echo(f"The demo event '{DEMO_EVENT_SLUG}' already exists; nothing to do.")
+        db.session.commit()
+        return
+    times = demo_event_times(datetime.now(UTC).date())
+    event = Event(
+        organizer=organizer,
+        name="Nordic Founders Day",
+        slug=DEMO_EVENT_SLUG,
+        description="A day of 1:1 meetings between founders, investors, experts, employers "
+        "and people looking for their next role.",
+        timezone="Europe/Helsinki",
+        venue="Maria 01, Lapinlahdenkatu 16, Helsinki",
+        starts_at=times["starts_at"],
+        ends_at=times["ends_at"],
+        meeting_minutes=15,
+        buffer_minutes=5,
+        table_names=[f"Table {n}" for n in range(1, 13)],
+        virtual_link_template="",
+        max_meetings_per_attendee=6,
+        registration_open=True,
+        sessions=[
+            NetworkingSession(name=name, starts_at=start, ends_at=end)
+            for name, start, end in times["sessions"]
+        ],
+    )
+    db.session.add(event)
+    db.session.flush()
+    for person in demo_people():
+        db.session.add(Attendee(event_id=event.id, **person.__dict__))
+    db.session.commit()
+    click.echo(f"Created the demo event '{event.name}' with {len(demo_people())} attendees.")
+
+
+@click.command("import-attendees")
+@click.argument("event_ref", metavar="EVENT")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--valid-rows-only", is_flag=True, help="Import the valid rows, skip the others.")
+def import_attendees_command(event_ref: str, path: Path, valid_rows_only: bool) -> None:
+    """Import an attendee list (CSV or XLSX) into EVENT (its slug or id)."""
+    event = find_event(event_ref)
+    if not path.exists():
+        raise click.BadParameter(f"'{path}' does not exist", param_hint="FILE")
+    try:
+        table, mapping, report = importing.parse_attendee_file(path.read_bytes(), path.name)
+    except (importing.ImportFileError, importing.MappingError) as error:
+        raise click.ClickException(str(error)) from error
+    labels = dict(importing.FIELDS)
+    click.echo(f"Read {len(table.rows)} rows ({table.encoding}, separator {table.delimiter!r}).")
+    for key, column in mapping.items():
+        click.echo(f"  {labels.get(key, key):<20} <- {table.headers[column]}")
+    for error in report.errors:
+        click.echo(f"  {error}", err=True)
+    if report.errors and not valid_rows_only:
+        raise click.ClickException(
+            f"{len(report.errors)} problems in the file; nothing was imported. "
+            "Fix them, or pass --valid-rows-only to import the other rows."
+        )
+    with click.progressbar(length=len(report.records), label="Importing") as bar:
+        last = [0]
+
+        def advance(done: int) -> None:
+            bar.update(done - last[0])
+            last[0] = done
+
+        result = import_records(event, report.records, progress=advance)
+        bar.update(len(report.records) - last[0])
+    db.session.commit()
+    click.echo(f"Imported {result.created} new and updated {result.updated} attendees.")
+
+
+@click.command("create-organizer")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True)
+@click.password_option()
+def create_organizer_command(email: str, name: str, password: str) -> None:
+    """Create an organizer account."""
+    if db.session.scalar(Organizer.by_email(email)) is not None:
+        raise click.ClickException(f"an organizer with email {email} already exists")
+    if len(password) < 10:
+        raise click.BadParameter("use at least 10 characters", param_hint="password")
+    organizer = Organizer(email=Organizer.normalize_email(email), name=name.strip())
+    organizer.set_password(password)
+    db.session.add(organizer)
+    db.session.commit()
+    click.echo(f"Created organizer {organizer.email}.")
+
+
+@click.command("init-db")
+def init_db_command() -> None:
+    """Apply all migrations (the same as `flask db upgrade`)."""
+    upgrade()
+    click.echo("The database is up to date.")
+
+
+def init_app(app: Flask) -> None:
+    for command in (
+        demo_command,
+        import_attendees_command,
+        create_organizer_command,
+        init_db_command,
+    ):
+        app.cli.add_command(command)

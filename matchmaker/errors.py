@@ -1,0 +1,31 @@
+"""Error pages in plain language; a failed request never leaves a half-written transaction."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from .extensions import db
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(RequestEntityTooLarge)
+    def too_large(error: RequestEntityTooLarge):  # noqa: ANN202
+        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+        message = f"That file is larger than the {limit_mb} MB limit. Split it or remove columns."
+        return render_template("errors/error.html", code=413, message=message), 413
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):  # noqa: ANN202
+        if request.path.startswith("/static/"):
+            return error
+        return (
+            render_template("errors/error.html", code=error.code, message=error.description),
+            error.code or 500,
+        )
+
+    @app.errorhandler(500)
+    def server_error(error: Exception):  # noqa: ANN202
+        db.session.rollback()
+        message = "Something went wrong on our side. Nothing was saved; please try again."
+        return render_template("errors/error.html", code=500, message=message), 500

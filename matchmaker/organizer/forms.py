@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..events import SLUG_RE, timezone_choices
+
+
+class SessionForm(Form):
+    """One networking session; a fully blank row is ignored."""
+
+    name = StringField("Name", validators=[Optional(), Length(max=120)])
+    day = DateField("Date", validators=[Optional()])
+    start = TimeField("Starts", validators=[Optional()])
+    end = TimeField("Ends", validators=[Optional()])
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or self.day.data or self.start.data or self.end.data)
+
+
+class EventForm(FlaskForm):
+    name = StringField("Event name", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Web address",
+        validators=[
+            Optional(),
+            Length(max=60),
+            Regexp(SLUG_RE, message="Use lowercase letters, digits and single hyphens."),
+        ],
+        description="Used in the public link, e.g. nordic-founders-day. Leave empty to derive it.",
+    )
+    description = TextAreaField("Description", validators=[Optional(), Length(max=5000)])
+    timezone = SelectField("Time zone", validators=[DataRequired()])
+    venue = StringField("Venue", validators=[Optional(), Length(max=300)])
+    start = DateTimeLocalField("Starts", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    end = DateTimeLocalField("Ends", format="%Y-%m-%dT%H:%M", validators=[DataRequired()])
+    sessions = FieldList(FormField(SessionForm), min_entries=1, max_entries=50)
+    meeting_minutes = IntegerField(
+        "Meeting length (minutes)",
+        default=15,
+        validators=[
+            DataRequired(),
+            NumberRange(5, 120, "Meetings last between 5 and 120 minutes."),
+        ],
+    )
+    buffer_minutes = IntegerField(
+        "Break between meetings (minutes)",
+        default=5,
+        validators=[Optional(), NumberRange(0, 60, "Use 0 to 60 minutes.")],
+    )
+    tables = TextAreaField(
+        "Tables or rooms",
+        validators=[Optional(), Length(max=20000)],
+        description="A number (40 gives Table 1 to Table 40), or one name per line.",
+    )
+    virtual_link_template = StringField(
+        "Video link template",
+        validators=[
+            Optional(),
+            Length(max=500),
+            URL(require_tld=True, message="Enter a web link."),
+        ],
+        description="{event} and {random} are filled in per meeting. "
+        "Empty means a private Jitsi Meet room: https://meet.jit.si/{event}-{random}",
+    )
+    max_meetings_per_attendee = IntegerField(
+        "Most meetings per attendee",
+        default=6,
+        validators=[DataRequired(), NumberRange(1, 50, "Use 1 to 50.")],
+    )
+    registration_open = BooleanField("Registration is open", default=True)
+    submit = SubmitField("Save event")
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.timezone.choices = [("", "Choose a time zone…")] + [
+            (z, z.replace("_", " ")) for z in timezone_choices()
+        ]
+
+
+class UploadForm(FlaskForm):
+    file = FileField(
+        "Attendee list",
+        validators=[
+            FileRequired("Choose a file to upload."),
+            FileAllowed(["csv", "tsv", "txt", "xlsx"], "Upload a CSV, TSV or XLSX file."),
+        ],
+        description="CSV from Eventbrite, Luma or Google Forms, or our template. XLSX works too.",
+    )
+    submit = SubmitField("Upload and preview")
+
+
+class ConfirmImportForm(FlaskForm):
+    """The organizer's column mapping; the per-field selects are added at runtime."""
+
+    valid_rows_only = BooleanField("Import the valid rows only and skip rows with errors")
+    submit = SubmitField("Import attendees")
+
+
+class ConfirmForm(FlaskForm):
+    """A bare form: a button with CSRF protection for actions such as revoking a link."""
+
+    submit = SubmitField("Confirm")

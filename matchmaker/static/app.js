@@ -1,0 +1,76 @@
+// Turns each phrase textarea into removable chips with suggestions from the event.
+// Without JavaScript the textarea works as is: phrases separated by commas.
+(function () {
+  "use strict";
+  function split(text) {
+    var seen = {}, out = [];
+    text.split(/[,;\n]+/).forEach(function (p) {
+      p = p.trim();
+      var key = p.toLowerCase();
+      if (p && !seen[key]) { seen[key] = true; out.push(p); }
+    });
+    return out;
+  }
+  function enhance(area) {
+    var listId = "suggest-" + area.dataset.suggest;
+    var wrap = document.createElement("div");
+    var chips = document.createElement("div");
+    chips.className = "phrase-chips";
+    chips.setAttribute("aria-live", "polite");
+    var input = document.createElement("input");
+    input.type = "text";
+    input.className = "form-control";
+    input.id = area.id + "-entry";
+    if (document.getElementById(listId)) input.setAttribute("list", listId);
+    input.setAttribute("aria-describedby", area.getAttribute("aria-describedby") || "");
+    input.placeholder = "Type a phrase and press Enter";
+    var label = document.querySelector('label[for="' + area.id + '"]');
+    if (label) label.setAttribute("for", input.id);
+    area.hidden = true;
+    area.parentNode.insertBefore(wrap, area);
+    wrap.appendChild(chips);
+    wrap.appendChild(input);
+
+    function render() {
+      chips.innerHTML = "";
+      split(area.value).forEach(function (phrase) {
+        var chip = document.createElement("span");
+        chip.className = "phrase-chip";
+        chip.appendChild(document.createTextNode(phrase));
+        var remove = document.createElement("button");
+        remove.type = "button";
+        remove.setAttribute("aria-label", "Remove " + phrase);
+        remove.textContent = "×";
+        remove.addEventListener("click", function () {
+          area.value = split(area.value).filter(function (p) { return p !== phrase; }).join(", ");
+          render();
+          input.focus();
+        });
+        chip.appendChild(remove);
+        chips.appendChild(chip);
+      });
+    }
+    function commit() {
+      var added = split(input.value);
+      if (!added.length) return false;
+      area.value = split(area.value + "," + added.join(",")).join(", ");
+      input.value = "";
+      render();
+      return true;
+    }
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter" || e.key === ",") {
+        if (commit() || e.key === "Enter") e.preventDefault();
+      } else if (e.key === "Backspace" && !input.value) {
+        var phrases = split(area.value);
+        phrases.pop();
+        area.value = phrases.join(", ");
+        render();
+      }
+    });
+    input.addEventListener("change", commit);
+    area.form.addEventListener("submit", commit);
+    render();
+  }
+  document.querySelectorAll("textarea[data-suggest]").forEach(enhance);
+})();

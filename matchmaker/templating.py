@@ -1,0 +1,21 @@
+"""Template filters and globals shared by every page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+
+from .choices import MEETING_MODES, ROLES
+
+
+def format_local(instant: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    if instant is None:
+        return ""
+    return instant.astimezone(ZoneInfo(zone)).strftime(fmt)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES)
