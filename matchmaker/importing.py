@@ -146,8 +146,11 @@ _NOT_TABLES = (
     (b"7z\xbc\xaf", "a 7-Zip archive"),
 )
 _ZIP_MAGIC = b"PK\x03\x04"
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f\x7f-\x9f\ufffe\uffff]")
+# Control characters never found in text files; \x1a is the old DOS end-of-file mark.
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x19\x1b-\x1f]")
 _DELIMITERS = (",", ";", "\t", "|")
+_BLANK_CHARS = " \t\r\n,;|"  # a line of only separators is a blank row
 _SAMPLE_CHARS = 64 * 1024
 _SAVE_AS = "Please save it as CSV (UTF-8) or as an Excel workbook (.xlsx) and upload that."
 
@@ -172,7 +175,7 @@ def read_table(data: bytes, filename: str = "") -> Table:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ImportFileError(f"'{filename}' is named like an Excel workbook but is not one.")
     text, encoding = _decode(data)
-    return _read_delimited(text, encoding)
+    return _read_delimited(text.rstrip("\x1a"), encoding)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -186,7 +189,11 @@ def _decode(data: bytes) -> tuple[str, str]:
                     f"The file says it is {encoding.upper()} text but is not. {_SAVE_AS}"
                 ) from None
     head = data[:4096]
-    if head.count(b"\x00") > len(head) // 4:
+    utf16_like = head.count(b"\x00") > len(head) // 4
+    sample = data[:_SAMPLE_CHARS]
+    if not utf16_like and len(_CONTROL_BYTES.findall(sample)) > len(sample) // 100:
+        raise ImportFileError(f"This is not a text or spreadsheet file. {_SAVE_AS}")
+    if utf16_like:
         # UTF-16 without a BOM: ASCII characters leave every other byte zero.
         encoding = "utf-16-le" if head[1::2].count(0) > head[0::2].count(0) else "utf-16-be"
         try:
@@ -234,7 +241,7 @@ def _guess_delimiter(sample: str, truncated: bool) -> str:
             continue
         if truncated and len(records) > 1:
             records.pop()  # the sample may have cut the last record in half
-        records = [r for r in records if any(c.strip() for c in r)][:50]
+        records = [r for r in records if "".join(r).strip(_BLANK_CHARS)][:50]
         if not records:
             continue
         width = len(_trim(records[0]))
