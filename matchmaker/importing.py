@@ -367,7 +367,11 @@ _HEADER_RULES: tuple[tuple[str, int, str], ...] = (
     ("role", 90, r"\b(describes? you|you are an?|i am an?|type of attendee|attendee type)\b"),
     ("bio", 100, r"^(bio|biography|about|about me|about you|short bio)$"),
     ("bio", 70, r"\b(bio|about yourself|about you|introduce yourself|tell us about)\b"),
-    ("can_help_with", 90, r"\b(can help|help others?|can share|can offer|you offer|expertise)\b"),
+    (
+        "can_help_with",
+        90,
+        r"\b(can (you )?help|help others?|can share|(can|you) offer|expertise)\b",
+    ),
     ("can_help_with", 60, r"\bskills\b"),
     ("looking_for", 90, r"\b(looking for|like help|hoping|get help|need help|want help)\b"),
     ("looking_for", 40, r"\b(help with|seeking|want to meet|would like to meet)\b"),
@@ -429,8 +433,9 @@ def _ambiguous_role_scores(index: int, rows: Sequence[Sequence[str]] | None) -> 
     if rows is None:
         return {"role": 50, "job_title": 40}
     values = [_words(r[index]) for r in rows[:200] if index < len(r) and r[index].strip()]
-    known = sum(1 for v in values if v in _ROLE_EXACT)
-    if values and known >= 0.8 * len(values):
+    if not values:
+        return {"role": 50, "job_title": 40}
+    if sum(1 for v in values if v in _ROLE_EXACT) >= 0.8 * len(values):
         return {"role": 95, "job_title": 0}
     return {"role": 0, "job_title": 60}
 
@@ -624,7 +629,9 @@ def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
                 )
             else:
                 if email in first_seen:
-                    problems.append(("email", f"'{email}' is also on row {first_seen[email]}"))
+                    problems.append(
+                        ("email", f"'{email}' already appears on row {first_seen[email]}")
+                    )
                 else:
                     first_seen[email] = number
 

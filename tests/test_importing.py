@@ -381,6 +381,12 @@ def test_every_field_label_is_recognised() -> None:
         (["Buyer email", "Email"], None, {"email": 1}),
         (["ticket_name", "Attendee Status", "Attendee #"], None, {}),
         (["", "  ", "???"], None, {}),
+        (["Role"], [[""], [" "]], {"role": 0}),
+        (
+            ["What topics can you help with?", "What would you like help with?"],
+            None,
+            {"can_help_with": 0, "looking_for": 1},
+        ),
     ],
 )
 def test_detect_mapping(
@@ -513,7 +519,7 @@ EXPECTED_ERRORS = [
     (3, "Email", "'bob@' is not a valid email address"),
     (4, "Name", "the name is missing"),
     (5, "Email", "the email address is missing"),
-    (6, "Email", "'ann@example.org' is also on row 2"),
+    (6, "Email", "'ann@example.org' already appears on row 2"),
     (8, "Time zone", "'Mars/Olympus' is not a known time zone (use a name like Europe/Helsinki)"),
     (9, "LinkedIn", "'ftp://linkedin.com/in/gus' is not a web address starting with http:// "
      "or https://"),
@@ -679,3 +685,19 @@ def test_table_like_text_parses_and_validates(rows: list[list[str]], delimiter: 
     assert len(table.rows) == len(table.row_numbers) == report.total_rows
     assert all(len(row) == len(table.headers) for row in table.rows)
     assert len(report.records) <= report.total_rows
+
+
+def _damaged_workbooks() -> list[bytes]:
+    good = xlsx([["Name", "Email"], ["Ann", "a@example.org"]])
+    rewritten = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(good)) as source, zipfile.ZipFile(rewritten, "w") as target:
+        for item in source.infolist():
+            body = source.read(item)
+            target.writestr(item, b"<worksheet><oops" if "sheet1" in item.filename else body)
+    return [good[: len(good) // 2], good[:-30], rewritten.getvalue()]
+
+
+@pytest.mark.parametrize("data", _damaged_workbooks())
+def test_damaged_workbooks_raise_a_clear_error(data: bytes) -> None:
+    with pytest.raises(ImportFileError, match="could not be opened as an Excel workbook"):
+        read_table(data, "guests.xlsx")
