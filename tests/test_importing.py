@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from email_validator import EmailNotValidError, validate_email
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
@@ -26,6 +27,7 @@ from matchmaker.importing import (
     RowError,
     Table,
     detect_mapping,
+    normalize_email,
     normalize_meeting_mode,
     normalize_role,
     parse_attendee_file,
@@ -701,3 +703,50 @@ def _damaged_workbooks() -> list[bytes]:
 def test_damaged_workbooks_raise_a_clear_error(data: bytes) -> None:
     with pytest.raises(ImportFileError, match="could not be opened as an Excel workbook"):
         read_table(data, "guests.xlsx")
+
+
+def _library_verdict(email: str) -> str | None:
+    try:
+        return validate_email(email, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        return None
+
+
+def _our_verdict(email: str) -> str | None:
+    try:
+        return normalize_email(email)
+    except EmailNotValidError:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("email", "expected"),
+    [
+        (" Ann.Lee+tag@Example.ORG ", "ann.lee+tag@example.org"),
+        ("mailto:ann@example.org", "ann@example.org"),
+        ("o'brien@example.ie", "o'brien@example.ie"),
+        ("ann@example", None),
+        ("a..b@example.org", None),
+        (".ann@example.org", None),
+        ("ann@-example.org", None),
+        ("ann@example..org", None),
+        ("ann@localhost", None),
+        ("ann@example.invalid", None),
+        ("zoë@exämple.org", "zoë@exämple.org"),
+        ("x" * 65 + "@example.org", "x" * 65 + "@example.org"),  # the library allows it
+    ],
+)
+def test_normalize_email(email: str, expected: str | None) -> None:
+    assert _our_verdict(email) == expected
+
+
+@FUZZ
+@given(
+    st.one_of(
+        st.emails(),
+        st.text(alphabet=st.sampled_from(list("aZ0.-_+@'\"ä ")), max_size=20),
+    )
+)
+def test_cached_email_check_agrees_with_email_validator(email: str) -> None:
+    """Caching the domain check must not change a single verdict."""
+    assert _our_verdict(email) == _library_verdict(email.strip().lower())
