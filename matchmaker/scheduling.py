@@ -1,0 +1,832 @@
+"""Turn confirmed matches into meetings: a time slot and a place for each pair.
+
+Pure: nothing here imports Flask or the database. The web layer loads attendees, matches and
+bookings, calls `book_earliest` (one pair asks for a meeting) or `auto_schedule` (the organiser
+schedules the whole event) and stores the returned `Booking`s. A booking maps onto two unique
+constraints, (attendee, slot) and (table, slot), so two requests that race past this module
+still cannot double-book a person or a table: the database rejects the second one.
+
+Times are aware datetimes; slot arithmetic is done in UTC so a slot lasts exactly the meeting
+length even across a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TypeAlias
+
+from matchmaker.choices import MEETING_MODES
+
+AttendeeId: TypeAlias = Hashable
+
+UNSCHEDULED_REASONS: dict[str, str] = {
+    "incompatible_modes": "One meets only in person, the other only online",
+    "already_booked": "The pair already has a meeting",
+    "duplicate": "The pair is listed more than once",
+    "no_common_availability": "No slot in which both are available",
+    "no_tables": "They need a table and the event has none",
+    "meeting_limit": "One of them already has the most meetings allowed",
+    "no_free_slot": "Every slot both could use is taken, or would leave no break",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One meeting slot; `index` is its position in the event's slot list."""
+
+    index: int
+    session_index: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """What scheduling needs to know about an attendee.
+
+    `sessions` holds the indexes of the sessions they can attend; None means all of them.
+    """
+
+    mode: str = "either"
+    sessions: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MEETING_MODES:
+            raise ValueError(f"unknown meeting mode {self.mode!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A confirmed match: both attendees want to meet. `score` is in [0, 1]."""
+
+    a: AttendeeId
+    b: AttendeeId
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """A meeting of `a` and `b` in slot `slot` (a `Slot.index`).
+
+    `table` is the table's name for an in-person meeting and None for an online one. Store it
+    with unique constraints on (attendee, slot) for both attendees and on (table, slot).
+    """
+
+    a: AttendeeId
+    b: AttendeeId
+    slot: int
+    table: str | None
+    score: float = 0.0
+
+    @property
+    def mode(self) -> str:
+        return "virtual" if self.table is None else "in_person"
+
+    @property
+    def attendees(self) -> tuple[AttendeeId, AttendeeId]:
+        return (self.a, self.b)
+
+
+@dataclass(frozen=True, slots=True)
+class Unscheduled:
+    pair: Pair
+    reason: str  # a key of UNSCHEDULED_REASONS
+
+
+@dataclass(slots=True)
+class ScheduleResult:
+    """What `auto_schedule` adds to the event.
+
+    `bookings` and `total_score` cover the new meetings only; `attendees_covered` counts everyone
+    with at least one meeting, existing ones included, out of `attendees_coverable`, the
+    attendees who had at least one partner they could meet at all.
+    """
+
+    bookings: list[Booking]
+    total_score: float
+    attendees_covered: int
+    attendees_coverable: int
+    unscheduled: list[Unscheduled] = field(default_factory=list)
+
+
+def table_names(count: int, prefix: str = "Table") -> list[str]:
+    """"Table 1" .. "Table <count>", for events that just number their tables."""
+    return [f"{prefix} {number}" for number in range(1, count + 1)]
+
+
+def build_slots(
+    sessions: Sequence[tuple[datetime, datetime]],
+    meeting_minutes: int,
+    buffer_minutes: int = 0,
+) -> list[Slot]:
+    """Cut networking sessions into back-to-back meeting slots, a buffer between two slots.
+
+    A trailing piece shorter than a meeting is dropped. Sessions must not overlap, otherwise
+    one person could hold two slots at the same moment.
+    """
+    if meeting_minutes <= 0:
+        raise ValueError("meeting_minutes must be positive")
+    if buffer_minutes < 0:
+        raise ValueError("buffer_minutes must not be negative")
+    length = timedelta(minutes=meeting_minutes)
+    step = length + timedelta(minutes=buffer_minutes)
+    spans: list[tuple[datetime, datetime]] = []
+    for start, end in sessions:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("session times must be timezone-aware")
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        if end <= start:
+            raise ValueError("a session must end after it starts")
+        spans.append((start, end))
+    ordered = sorted(spans)
+    for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+        if start < end:
+            raise ValueError("sessions overlap")
+    slots: list[Slot] = []
+    for session_index, (start, end) in enumerate(spans):
+        begin = start
+        while begin + length <= end:
+            slots.append(Slot(len(slots), session_index, begin, begin + length))
+            begin += step
+    return slots
+
+
+def combined_mode(mode_a: str, mode_b: str) -> str | None:
+    """How two attendees can meet: "in_person", "virtual", "either" or None (they cannot)."""
+    for mode in (mode_a, mode_b):
+        if mode not in MEETING_MODES:
+            raise ValueError(f"unknown meeting mode {mode!r}")
+    modes = {mode_a, mode_b}
+    if "virtual" in modes:
+        return None if "in_person" in modes else "virtual"
+    return "in_person" if "in_person" in modes else "either"
+
+
+def _available(person: Person, slot: Slot) -> bool:
+    return person.sessions is None or slot.session_index in person.sessions
+
+
+def _check_pair(pair: Pair, people: Mapping[AttendeeId, Person]) -> None:
+    if pair.a == pair.b:
+        raise ValueError(f"{pair.a!r} cannot meet themselves")
+    for who in (pair.a, pair.b):
+        if who not in people:
+            raise ValueError(f"unknown attendee {who!r}")
+
+
+def _table_list(tables: int | Sequence[str]) -> list[str]:
+    if isinstance(tables, int):
+        return table_names(tables)
+    if isinstance(tables, str):
+        raise TypeError("tables must be a count or a list of names, not one name")
+    names = list(tables)
+    if len(set(names)) != len(names):
+        raise ValueError("table names must be unique")
+    return names
+
+
+def _pair_key(a: AttendeeId, b: AttendeeId) -> frozenset[AttendeeId]:
+    return frozenset((a, b))
+
+
+def common_free_slots(
+    pair: Pair,
+    people: Mapping[AttendeeId, Person],
+    slots: Sequence[Slot],
+    tables: int | Sequence[str],
+    bookings: Iterable[Booking],
+    max_meetings: int,
+) -> list[Slot]:
+    """The slots, earliest first, in which the pair could still meet, so they can pick one.
+
+    Book the chosen one with `book_earliest(..., within={slot.index})`.
+    """
+    return [
+        slot
+        for slot, _ in _options(pair, people, slots, _table_list(tables), bookings, max_meetings)
+    ]
+
+
+def book_earliest(
+    pair: Pair,
+    people: Mapping[AttendeeId, Person],
+    slots: Sequence[Slot],
+    tables: int | Sequence[str],
+    bookings: Iterable[Booking],
+    max_meetings: int,
+    *,
+    within: Collection[int] | None = None,
+) -> Booking | None:
+    """Book the earliest slot both have free, with a table when they meet in person.
+
+    Returns None when the pair cannot meet: incompatible modes, already booked, a meeting limit
+    reached, or no common free slot (with a free table when they need one). `within` limits
+    the search to these slot indexes.
+    """
+    names = _table_list(tables)
+    for slot, table in _options(pair, people, slots, names, bookings, max_meetings):
+        if within is None or slot.index in within:
+            return Booking(pair.a, pair.b, slot.index, table, pair.score)
+    return None
+
+
+def _options(
+    pair: Pair,
+    people: Mapping[AttendeeId, Person],
+    slots: Sequence[Slot],
+    tables: list[str],
+    bookings: Iterable[Booking],
+    max_meetings: int,
+) -> Iterable[tuple[Slot, str | None]]:
+    _check_pair(pair, people)
+    person_a, person_b = people[pair.a], people[pair.b]
+    mode = combined_mode(person_a.mode, person_b.mode)
+    if mode is None:
+        return
+    busy: dict[AttendeeId, set[int]] = {pair.a: set(), pair.b: set()}
+    counts = {pair.a: 0, pair.b: 0}
+    used_tables: dict[int, set[str]] = {}
+    key = _pair_key(pair.a, pair.b)
+    for booking in bookings:
+        if _pair_key(booking.a, booking.b) == key:
+            return
+        for who in booking.attendees:
+            if who in busy:
+                busy[who].add(booking.slot)
+                counts[who] += 1
+        if booking.table is not None:
+            used_tables.setdefault(booking.slot, set()).add(booking.table)
+    if max(counts.values()) >= max_meetings:
+        return
+    for slot in sorted(slots, key=lambda slot: (slot.start, slot.index)):
+        if not (_available(person_a, slot) and _available(person_b, slot)):
+            continue
+        if slot.index in busy[pair.a] or slot.index in busy[pair.b]:
+            continue
+        taken = used_tables.get(slot.index, set())
+        table = next((name for name in tables if name not in taken), None)
+        if mode == "in_person" and table is None:
+            continue
+        yield slot, None if mode == "virtual" else table
+
+
+def find_violations(
+    bookings: Iterable[Booking],
+    people: Mapping[AttendeeId, Person],
+    slots: Sequence[Slot],
+    tables: int | Sequence[str],
+    max_meetings: int,
+    max_consecutive: int | None = None,
+) -> list[str]:
+    """Every hard rule a set of bookings breaks, in words; empty when the schedule is sound.
+
+    Checks modes, availability, double bookings of people and tables, repeated pairs, the
+    meeting limit and, when given, the longest run of back-to-back meetings.
+    """
+    names = set(_table_list(tables))
+    by_index = {slot.index: slot for slot in slots}
+    problems: list[str] = []
+    person_slots: dict[AttendeeId, set[int]] = {}
+    table_slots: set[tuple[str, int]] = set()
+    seen_pairs: set[frozenset[AttendeeId]] = set()
+    for booking in bookings:
+        label = f"{booking.a!r}+{booking.b!r} in slot {booking.slot}"
+        if booking.a == booking.b or booking.a not in people or booking.b not in people:
+            problems.append(f"{label}: bad attendees")
+            continue
+        slot = by_index.get(booking.slot)
+        if slot is None:
+            problems.append(f"{label}: unknown slot")
+            continue
+        mode = combined_mode(people[booking.a].mode, people[booking.b].mode)
+        if mode is None:
+            problems.append(f"{label}: modes are incompatible")
+        elif mode == "in_person" and booking.table is None:
+            problems.append(f"{label}: needs a table")
+        elif mode == "virtual" and booking.table is not None:
+            problems.append(f"{label}: should be online")
+        for who in booking.attendees:
+            if not _available(people[who], slot):
+                problems.append(f"{label}: {who!r} is not available")
+            taken = person_slots.setdefault(who, set())
+            if booking.slot in taken:
+                problems.append(f"{label}: {who!r} is double-booked")
+            taken.add(booking.slot)
+        if booking.table is not None:
+            if booking.table not in names:
+                problems.append(f"{label}: unknown table {booking.table!r}")
+            if (booking.table, booking.slot) in table_slots:
+                problems.append(f"{label}: table {booking.table!r} is double-booked")
+            table_slots.add((booking.table, booking.slot))
+        key = _pair_key(booking.a, booking.b)
+        if key in seen_pairs:
+            problems.append(f"{label}: the pair meets twice")
+        seen_pairs.add(key)
+    for who, taken in person_slots.items():
+        if len(taken) > max_meetings:
+            problems.append(f"{who!r} has {len(taken)} meetings, more than {max_meetings}")
+    if max_consecutive is not None:
+        ordered = sorted(slots, key=lambda slot: (slot.start, slot.index))
+        for who, taken in person_slots.items():
+            run = 0
+            previous: Slot | None = None
+            for slot in ordered:
+                if slot.index not in taken:
+                    run = 0
+                elif previous is not None and previous.session_index == slot.session_index:
+                    run += 1
+                else:
+                    run = 1
+                previous = slot
+                if run > max_consecutive:
+                    problems.append(f"{who!r} has more than {max_consecutive} meetings in a row")
+                    break
+    return problems
+
+
+_FREE = -1
+_LOCKED = -2
+_TABLE, _FLEX, _ONLINE = 0, 1, 2  # needs a table / a table if one is free / online
+_KINDS = {"in_person": _TABLE, "either": _FLEX, "virtual": _ONLINE}
+_EPSILON = 1e-9
+
+
+def _bits(mask: int) -> Iterable[int]:
+    while mask:
+        low = mask & -mask
+        yield low.bit_length() - 1
+        mask ^= low
+
+
+class _Engine:
+    """Schedule state on dense integer ids with one bit per slot, cheap enough for 10k people.
+
+    People are 0..n-1, slots are bit positions in start order, candidate pairs are edges
+    0..m-1. `at[p][s]` is the edge person p meets in slot s, `_FREE`, or `_LOCKED` for an
+    existing booking that must stay where it is.
+    """
+
+    def __init__(
+        self,
+        avail: list[int],
+        busy: list[int],
+        deg: list[int],
+        cap: int,
+        slot_count: int,
+        windows: list[int],
+        tables_left: list[int],
+    ) -> None:
+        self.avail = avail
+        self.busy = busy
+        self.deg = deg
+        self.cap = cap
+        self.slot_count = slot_count
+        self.windows = windows
+        self.tables_left = tables_left
+        self.table_mask = sum(1 << s for s, left in enumerate(tables_left) if left > 0)
+        self.at = [[_LOCKED if mask >> s & 1 else _FREE for s in range(slot_count)]
+                   for mask in busy]
+        self.table_users: list[set[int]] = [set() for _ in range(slot_count)]
+        self.demand = [[0] * slot_count for _ in avail]
+        self.incident: list[list[int]] = [[] for _ in avail]
+        self.ea: list[int] = []
+        self.eb: list[int] = []
+        self.w: list[float] = []
+        self.kind: list[int] = []
+        self.static: list[int] = []
+        self.slot_of: list[int] = []
+        self._addable: dict[int, int] = {}
+
+    def add_edge(self, a: int, b: int, weight: float, kind: int, static: int) -> int:
+        e = len(self.ea)
+        self.ea.append(a)
+        self.eb.append(b)
+        self.w.append(weight)
+        self.kind.append(kind)
+        self.static.append(static)
+        self.slot_of.append(-1)
+        self.incident[a].append(e)
+        self.incident[b].append(e)
+        self._count_demand(e, 1)
+        return e
+
+    # -- state ---------------------------------------------------------------------------
+
+    def addable(self, busy: int) -> int:
+        """Slots that can be added to `busy` without a run longer than the break rule allows."""
+        mask = self._addable.get(busy)
+        if mask is None:
+            mask = ((1 << self.slot_count) - 1) & ~busy
+            for window in self.windows:
+                missing = window & ~busy
+                if missing and not missing & (missing - 1):
+                    mask &= ~missing
+            self._addable[busy] = mask
+        return mask
+
+    def free(self, p: int) -> int:
+        if self.deg[p] >= self.cap:
+            return 0
+        return self.avail[p] & self.addable(self.busy[p])
+
+    def candidates(self, e: int) -> int:
+        mask = self.static[e] & self.free(self.ea[e]) & self.free(self.eb[e])
+        if self.kind[e] == _TABLE:
+            mask &= self.table_mask
+        return mask
+
+    def place(self, e: int, s: int) -> None:
+        bit = 1 << s
+        for p in (self.ea[e], self.eb[e]):
+            self.busy[p] |= bit
+            self.at[p][s] = e
+            self.deg[p] += 1
+        if self.kind[e] == _TABLE:
+            self.table_users[s].add(e)
+            self.tables_left[s] -= 1
+            if self.tables_left[s] <= 0:
+                self.table_mask &= ~bit
+        self.slot_of[e] = s
+
+    def unplace(self, e: int) -> int:
+        s = self.slot_of[e]
+        bit = 1 << s
+        for p in (self.ea[e], self.eb[e]):
+            self.busy[p] &= ~bit
+            self.at[p][s] = _FREE
+            self.deg[p] -= 1
+        if self.kind[e] == _TABLE:
+            self.table_users[s].discard(e)
+            self.tables_left[s] += 1
+            if self.tables_left[s] > 0:
+                self.table_mask |= bit
+        self.slot_of[e] = -1
+        return s
+
+    def _count_demand(self, e: int, step: int) -> None:
+        da, db = self.demand[self.ea[e]], self.demand[self.eb[e]]
+        for s in _bits(self.static[e]):
+            da[s] += step
+            db[s] += step
+
+    def choose(self, e: int, mask: int) -> int:
+        """The candidate slot the two endpoints' other unscheduled pairs want least."""
+        if not mask & (mask - 1):
+            return mask.bit_length() - 1
+        da, db = self.demand[self.ea[e]], self.demand[self.eb[e]]
+        return min(_bits(mask), key=lambda s: da[s] + db[s])
+
+    def schedule(self, e: int, s: int) -> None:
+        self.place(e, s)
+        self._count_demand(e, -1)
+
+    def drop(self, e: int) -> None:
+        self.unplace(e)
+        self._count_demand(e, 1)
+
+    # -- moves ---------------------------------------------------------------------------
+
+    def try_direct(self, e: int) -> bool:
+        mask = self.candidates(e)
+        if not mask:
+            return False
+        self.schedule(e, self.choose(e, mask))
+        return True
+
+    def relocate(self, x: int) -> bool:
+        """Move meeting x to another slot its pair has free; leave it in place if none."""
+        s = self.unplace(x)
+        mask = self.candidates(x) & ~(1 << s)
+        self.place(x, self.choose(x, mask) if mask else s)
+        return bool(mask)
+
+    def _undo(self, log: list[tuple[int, int]]) -> None:
+        """Put every meeting in `log` back in the slot recorded for it, newest change first."""
+        for x, s in reversed(log):
+            if self.slot_of[x] >= 0:
+                self.unplace(x)
+            self.place(x, s)
+
+    def try_move_insert(self, e: int) -> bool:
+        """Make room in a common slot by moving the meetings that block it elsewhere."""
+        a, b = self.ea[e], self.eb[e]
+        if self.deg[a] >= self.cap or self.deg[b] >= self.cap:
+            return False
+        mask = self.static[e]
+        if self.kind[e] == _TABLE:
+            mask &= self.table_mask
+        for s in _bits(mask):
+            xa, xb = self.at[a][s], self.at[b][s]
+            if xa == _LOCKED or xb == _LOCKED or (xa == _FREE and xb == _FREE):
+                continue
+            log: list[tuple[int, int]] = []
+            for x in (xa, xb):
+                if x >= 0:
+                    if not self.relocate(x):
+                        break
+                    log.append((x, s))
+            else:
+                if self.candidates(e) >> s & 1:
+                    self.schedule(e, s)
+                    return True
+            self._undo(log)
+        return False
+
+    def _orphans(self, x: int, keep: tuple[int, int]) -> int:
+        """How many attendees, besides those in `keep`, would lose their only meeting with x."""
+        return sum(1 for q in (self.ea[x], self.eb[x]) if q not in keep and self.deg[q] <= 1)
+
+    def _cheapest_removable(self, p: int, keep: tuple[int, int]) -> int:
+        """p's lowest-score meeting whose other attendee stays covered without it."""
+        best = -1
+        for x in self.at[p]:
+            if x >= 0 and not self._orphans(x, keep) and (best < 0 or self.w[x] < self.w[best]):
+                best = x
+        return best
+
+    def _free_a_table(self, s: int, keep: tuple[int, int], coverage: bool) -> int | None:
+        """Move a table meeting out of slot s, or pick one to remove; -1 when one was moved."""
+        users = sorted(self.table_users[s], key=lambda x: self.w[x])
+        if self.table_mask:
+            for x in users:
+                if self.relocate(x):
+                    return -1
+        if not coverage:
+            users = users[:1]
+        best = min(users, key=lambda x: (self._orphans(x, keep), self.w[x]), default=None)
+        if best is None or (not coverage and self._orphans(best, keep)):
+            return None
+        return best
+
+    def _clear(
+        self, e: int, s: int, log: list[tuple[int, int]], coverage: bool
+    ) -> tuple[list[int], int] | None:
+        """Put e in slot s, moving or removing what is in the way.
+
+        Every change goes to `log` so it can be undone. Returns the removed meetings and how
+        many attendees lost their only meeting, or None when e still does not fit.
+        """
+        a, b = self.ea[e], self.eb[e]
+        keep = (a, b)
+        removed: list[int] = []
+        xa, xb = self.at[a][s], self.at[b][s]
+        if xa == _LOCKED or xb == _LOCKED:
+            return None
+        for x in (xa, xb):
+            if x >= 0:
+                log.append((x, s))
+                if not self.relocate(x):
+                    self.unplace(x)
+                    removed.append(x)
+        if self.kind[e] == _TABLE and self.tables_left[s] <= 0:
+            before = {x: self.slot_of[x] for x in self.table_users[s]}
+            x = self._free_a_table(s, keep, coverage)
+            if x is None:
+                return None
+            if x < 0:
+                log.extend((y, slot) for y, slot in before.items() if self.slot_of[y] != slot)
+            else:
+                log.append((x, self.unplace(x)))
+                removed.append(x)
+        for p in keep:
+            if self.deg[p] >= self.cap:
+                x = self._cheapest_removable(p, keep)
+                if x < 0:
+                    return None
+                log.append((x, self.unplace(x)))
+                removed.append(x)
+        if not self.candidates(e) >> s & 1:
+            return None
+        orphans = sum(
+            1
+            for x in removed
+            for q in (self.ea[x], self.eb[x])
+            if q not in keep and not self.deg[q]
+        )
+        self.place(e, s)
+        return removed, orphans
+
+    def try_eject_insert(self, e: int, coverage: bool) -> list[int] | None:
+        """Insert e by moving meetings away or removing cheaper ones.
+
+        Normally it must raise the score without leaving anyone with no meeting; in the
+        coverage pass it must instead give more people a first meeting than it takes one from.
+        Returns the removed meetings so they can look for another slot, or None when e does
+        not fit.
+        """
+        a, b = self.ea[e], self.eb[e]
+        newcomers = (not self.deg[a]) + (not self.deg[b])
+        best_s, best_key = -1, (0, 0.0)
+        for s in _bits(self.static[e]):
+            log: list[tuple[int, int]] = []
+            outcome = self._clear(e, s, log, coverage)
+            if outcome is not None:
+                self.unplace(e)
+                removed, orphans = outcome
+                loss = sum(self.w[x] for x in removed)
+                if coverage:
+                    key = (newcomers - orphans, self.w[e] - loss)
+                else:
+                    key = (-orphans, self.w[e] - loss)
+                if best_s < 0 or key > best_key:
+                    best_s, best_key = s, key
+            self._undo(log)
+        if best_s < 0:
+            return None
+        gained, score_gain = best_key
+        if (gained <= 0) if coverage else (gained < 0 or score_gain <= _EPSILON):
+            return None
+        outcome = self._clear(e, best_s, [], coverage)
+        assert outcome is not None  # the same deterministic steps succeeded a moment ago
+        self._count_demand(e, -1)
+        for x in outcome[0]:
+            self._count_demand(x, 1)
+        return outcome[0]
+
+    # -- passes --------------------------------------------------------------------------
+
+    def _cover_one(self, p: int, edges: list[int]) -> bool:
+        return (
+            any(self.try_direct(e) for e in edges)
+            or any(self.try_move_insert(e) for e in edges)
+            or any(self.try_eject_insert(e, coverage=True) is not None for e in edges)
+        )
+
+    def cover(self) -> None:
+        """Give everyone who can meet someone a first meeting, the most constrained first.
+
+        Like an edge cover built from a matching: first pair up people who have no meeting yet,
+        then attach whoever is left to someone who already has one.
+        """
+        waiting = [p for p, edges in enumerate(self.incident) if edges and not self.deg[p]]
+        waiting.sort(key=lambda p: len(self.incident[p]))
+        for pairs_only in (True, False):
+            for p in waiting:
+                if self.deg[p]:
+                    continue
+                edges = sorted(
+                    (
+                        e
+                        for e in self.incident[p]
+                        if not pairs_only or not self.deg[self.ea[e] + self.eb[e] - p]
+                    ),
+                    key=lambda e: -self.w[e],
+                )
+                self._cover_one(p, edges)
+
+    def fill(self, order: list[int]) -> None:
+        for e in order:
+            if self.slot_of[e] < 0:
+                self.try_direct(e)
+
+    def improve(self, order: list[int], rounds: int) -> None:
+        """Insert what is left, by moving meetings or trading cheaper ones for it."""
+        for _ in range(rounds):
+            improved = False
+            queue = [e for e in order if self.slot_of[e] < 0]
+            for e in queue:  # the queue grows while it is walked
+                if self.slot_of[e] >= 0:
+                    continue
+                if self.try_direct(e) or self.try_move_insert(e):
+                    improved = True
+                    continue
+                removed = self.try_eject_insert(e, coverage=False)
+                if removed is not None:
+                    improved = True
+                    queue.extend(removed)
+            if not improved:
+                return
+
+
+def auto_schedule(
+    pairs: Iterable[Pair],
+    people: Mapping[AttendeeId, Person],
+    slots: Sequence[Slot],
+    tables: int | Sequence[str],
+    max_meetings: int,
+    existing: Iterable[Booking] = (),
+    max_consecutive: int | None = 3,
+    *,
+    rounds: int = 3,
+) -> ScheduleResult:
+    """Schedule the whole event, e.g. for speed networking.
+
+    First everyone who can meet someone gets one meeting (most constrained attendees first),
+    so no one gets many while another gets none. Then the remaining pairs are added best score
+    first, and a repair pass moves meetings between slots or trades a cheaper meeting for a
+    better one to raise the total score. Existing bookings stay as they are. No one gets more
+    than `max_consecutive` meetings in a row within a session (None lifts that rule).
+    A pair listed twice is scheduled at most once, with its first score.
+    """
+    if max_meetings < 0:
+        raise ValueError("max_meetings must not be negative")
+    if max_consecutive is not None and max_consecutive < 1:
+        raise ValueError("max_consecutive must be at least 1")
+    names = _table_list(tables)
+    ordered = sorted(slots, key=lambda slot: (slot.start, slot.index))
+    bit_of = {slot.index: s for s, slot in enumerate(ordered)}
+    ids = list(people)
+    position = {who: p for p, who in enumerate(ids)}
+    full = (1 << len(ordered)) - 1
+    session_mask: dict[int, int] = {}
+    for s, slot in enumerate(ordered):
+        session_mask[slot.session_index] = session_mask.get(slot.session_index, 0) | 1 << s
+    avail = [
+        full
+        if person.sessions is None
+        else sum(session_mask.get(i, 0) for i in set(person.sessions))
+        for person in people.values()
+    ]
+    windows: list[int] = []
+    if max_consecutive is not None:
+        for s in range(len(ordered) - max_consecutive):
+            run = ordered[s : s + max_consecutive + 1]
+            if all(slot.session_index == run[0].session_index for slot in run):
+                windows.append(((1 << (max_consecutive + 1)) - 1) << s)
+
+    busy = [0] * len(ids)
+    deg = [0] * len(ids)
+    tables_left = [len(names)] * len(ordered)
+    used_tables: list[set[str]] = [set() for _ in ordered]
+    booked: set[frozenset[AttendeeId]] = set()
+    known_tables = set(names)
+    for booking in existing:
+        booked.add(_pair_key(booking.a, booking.b))
+        s = bit_of.get(booking.slot)
+        for who in booking.attendees:
+            p = position.get(who)
+            if p is not None:
+                deg[p] += 1
+                if s is not None:
+                    busy[p] |= 1 << s
+        if s is not None and booking.table in known_tables and booking.table not in used_tables[s]:
+            used_tables[s].add(booking.table)
+            tables_left[s] -= 1
+
+    engine = _Engine(avail, busy, deg, max_meetings, len(ordered), windows, tables_left)
+    table_slots = engine.table_mask
+    unscheduled: list[Unscheduled] = []
+    edge_pairs: list[Pair] = []
+    seen: set[frozenset[AttendeeId]] = set()
+    for pair in pairs:
+        _check_pair(pair, people)
+        key = _pair_key(pair.a, pair.b)
+        mode = combined_mode(people[pair.a].mode, people[pair.b].mode)
+        a, b = position[pair.a], position[pair.b]
+        mask = avail[a] & avail[b]
+        reason = None
+        if key in booked:
+            reason = "already_booked"
+        elif key in seen:
+            reason = "duplicate"
+        elif mode is None:
+            reason = "incompatible_modes"
+        elif not mask:
+            reason = "no_common_availability"
+        elif mode == "in_person" and not names:
+            reason = "no_tables"
+        elif mode == "in_person" and not mask & table_slots:
+            reason = "no_free_slot"
+        seen.add(key)
+        if reason is not None or mode is None:
+            unscheduled.append(Unscheduled(pair, reason or "incompatible_modes"))
+            continue
+        kind = _KINDS[mode]
+        engine.add_edge(a, b, pair.score, kind, mask & table_slots if kind == _TABLE else mask)
+        edge_pairs.append(pair)
+
+    by_score = sorted(range(len(edge_pairs)), key=lambda e: -engine.w[e])
+    if max_meetings > 0:
+        engine.cover()
+        engine.fill(by_score)
+        engine.improve(by_score, rounds)
+
+    by_slot: list[list[int]] = [[] for _ in ordered]
+    for e in by_score:
+        if engine.slot_of[e] >= 0:
+            by_slot[engine.slot_of[e]].append(e)
+    bookings: list[Booking] = []
+    for s, slot in enumerate(ordered):
+        # Those who must meet in person take the tables first; the best of the flexible
+        # pairs get what is left and the rest meet online.
+        meetings = sorted(by_slot[s], key=lambda e: engine.kind[e])
+        free_tables = (name for name in names if name not in used_tables[s])
+        for e in meetings:
+            pair = edge_pairs[e]
+            table = next(free_tables, None) if engine.kind[e] != _ONLINE else None
+            bookings.append(Booking(pair.a, pair.b, slot.index, table, pair.score))
+    for e, pair in enumerate(edge_pairs):
+        if engine.slot_of[e] < 0:
+            limited = max(engine.deg[engine.ea[e]], engine.deg[engine.eb[e]]) >= max_meetings
+            unscheduled.append(Unscheduled(pair, "meeting_limit" if limited else "no_free_slot"))
+    coverable = {p for p, edges in enumerate(engine.incident) if edges and max_meetings > 0}
+    coverable.update(p for p, count in enumerate(engine.deg) if count)
+    return ScheduleResult(
+        bookings=bookings,
+        total_score=sum(booking.score for booking in bookings),
+        attendees_covered=sum(1 for count in engine.deg if count),
+        attendees_coverable=len(coverable),
+        unscheduled=unscheduled,
+    )
