@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
@@ -14,6 +15,14 @@ def init_app(app: Flask) -> None:
         limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
         message = f"That file is larger than the {limit_mb} MB limit. Split it or remove columns."
         return render_template("errors/error.html", code=413, message=message), 413
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        message = (
+            "This form expired or did not come from this site, so nothing was saved. "
+            "Go back, reload the page and try again."
+        )
+        return render_template("errors/error.html", code=400, message=message), 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):  # noqa: ANN202

@@ -16,7 +16,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Valid
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..choices import MEETING_MODES, ROLES
-from ..events import timezone_choices
+from ..formutils import options, strip, timezone_options
 from ..importing import split_phrases
 
 MAX_PHRASES = 30
@@ -50,7 +50,7 @@ class ProfileForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     organization = StringField("Organization", validators=[Optional(), Length(max=200)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    role = SelectField("I am a…", choices=list(ROLES.items()), validators=[DataRequired()])
+    role = SelectField("I am a…", choices=options(ROLES.items()), validators=[DataRequired()])
     bio = TextAreaField("A few words about you", validators=[Optional(), Length(max=2000)])
     can_help_with = TextAreaField(
         "I can help with", validators=[PhraseList()], description=PHRASE_HELP
@@ -60,7 +60,7 @@ class ProfileForm(FlaskForm):
     )
     interests = TextAreaField("Interests", validators=[PhraseList()], description=PHRASE_HELP)
     meeting_mode = RadioField(
-        "How would you like to meet?", choices=list(MEETING_MODES.items()), default="either"
+        "How would you like to meet?", choices=options(MEETING_MODES.items()), default="either"
     )
     timezone = SelectField("Your time zone", validators=[Optional()])
     sessions = MultiCheckboxField("Sessions you can join", coerce=int, validators=[Optional()])
@@ -75,10 +75,8 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, sessions=(), **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [("", "Same as the event")] + [
-            (z, z.replace("_", " ")) for z in timezone_choices()
-        ]
-        self.sessions.choices = [(s.id, s.label()) for s in sessions]
+        self.timezone.choices = timezone_options("Same as the event")
+        self.sessions.choices = options((s.id, s.label()) for s in sessions)
 
     def validate_sessions(self, field: MultiCheckboxField) -> None:
         if field.choices and not field.data:
@@ -86,5 +84,7 @@ class ProfileForm(FlaskForm):
 
 
 class RegistrationForm(ProfileForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     submit = SubmitField("Register")

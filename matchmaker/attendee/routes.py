@@ -32,7 +32,7 @@ def _fill_form(form: ProfileForm, person: Attendee) -> None:
     form.interests.data = ", ".join(person.interests or [])
     form.meeting_mode.data = person.meeting_mode
     form.timezone.data = person.timezone or ""
-    ids = [c[0] for c in form.sessions.choices]
+    ids = [choice.value for choice in form.sessions.choices]
     chosen = person.available_session_ids
     form.sessions.data = ids if chosen is None else [i for i in ids if i in chosen]
     form.linkedin_url.data = person.linkedin_url

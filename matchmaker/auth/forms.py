@@ -4,10 +4,14 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
+from ..formutils import strip
+
 
 class RegisterForm(FlaskForm):
     name = StringField("Your name", validators=[DataRequired(), Length(max=200)])
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(min=10, max=200, message="Use at least 10 characters.")],
@@ -21,7 +25,7 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()])
+    email = EmailField("Email", filters=[strip], validators=[DataRequired(), Email()])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Keep me signed in")
     submit = SubmitField("Sign in")

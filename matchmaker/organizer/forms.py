@@ -18,7 +18,8 @@ from wtforms import (
 )
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
 
-from ..events import SLUG_RE, timezone_choices
+from ..events import SLUG_RE
+from ..formutils import timezone_options
 
 
 class SessionForm(Form):
@@ -88,9 +89,7 @@ class EventForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.timezone.choices = [("", "Choose a time zone…")] + [
-            (z, z.replace("_", " ")) for z in timezone_choices()
-        ]
+        self.timezone.choices = timezone_options("Choose a time zone…")
 
 
 class UploadForm(FlaskForm):

@@ -131,10 +131,11 @@ def _apply_event_form(form: EventForm, event: Event | None) -> Event | None:
         if clash is not None and (event is None or clash != event.id):
             form.slug.errors.append("Another event already uses this web address.")
             return None
+    slug = form.slug.data or _unique_slug(slugify(form.name.data), event)
     if event is None:
         event = Event(organizer_id=current_user.id)
         db.session.add(event)
-    event.slug = form.slug.data or _unique_slug(slugify(form.name.data), event)
+    event.slug = slug
     event.name = form.name.data.strip()
     event.description = (form.description.data or "").strip()
     event.timezone = zone
@@ -329,7 +330,7 @@ def _own_upload(event: Event, upload_id: int) -> ImportUpload:
 
 def _mapping_from_request(headers: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
-    for key, _label in importing.FIELDS:
+    for key in importing.FIELDS:
         raw = request.form.get(f"map-{key}", "")
         if raw.isdigit() and int(raw) < len(headers):
             mapping[key] = int(raw)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import pytest
+from conftest import make_organizer, post_form
+
+from matchmaker.extensions import db
+from matchmaker.models import Organizer
+
+
+def test_register_creates_hashed_account_and_signs_in(client, app):
+    response = post_form(
+        client,
+        "/auth/register",
+        {
+            "name": "Ana Silva",
+            "email": "Ana@Example.COM ",
+            "password": "a long password",
+            "confirm": "a long password",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/organizer/events/new")
+    with app.app_context():
+        organizer = db.session.scalar(db.select(Organizer))
+        assert organizer.email == "ana@example.com"
+        assert "a long password" not in organizer.password_hash
+        assert organizer.check_password("a long password")
+    assert client.get("/organizer/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"email": "not-an-email"}, "Invalid email address"),
+        ({"password": "short", "confirm": "short"}, "at least 10 characters"),
+        ({"confirm": "something else entirely"}, "do not match"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_register_rejects_bad_input(client, app, data, message):
+    form = {"name": "Ana", "email": "ana@example.com", "password": "a long password"}
+    form["confirm"] = form["password"]
+    form.update(data)
+    response = post_form(client, "/auth/register", form)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Organizer)) == 0
+
+
+def test_register_refuses_duplicate_email_case_insensitively(client, app):
+    with app.app_context():
+        make_organizer("ana@example.com")
+    response = post_form(
+        client,
+        "/auth/register",
+        {
+            "name": "X",
+            "email": "ANA@example.com",
+            "password": "0123456789",
+            "confirm": "0123456789",
+        },
+    )
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_login_and_logout(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    assert client.get("/organizer/").status_code == 302
+    response = auth.login()
+    assert response.status_code == 302
+    assert client.get("/organizer/").status_code == 200
+    auth.logout()
+    assert client.get("/organizer/").status_code == 302
+
+
+def test_login_with_wrong_password_fails(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    response = auth.login(password="wrong password")
+    assert response.status_code == 200
+    assert "do not match" in response.get_data(as_text=True)
+    assert client.get("/organizer/").status_code == 302
+
+
+def test_login_ignores_offsite_next(client, app):
+    with app.app_context():
+        make_organizer()
+    page = client.get("/auth/login")
+    from conftest import csrf_from
+
+    response = client.post(
+        "/auth/login?next=https://evil.example/",
+        data={
+            "csrf_token": csrf_from(page.get_data(as_text=True)),
+            "email": "org@example.com",
+            "password": "correct horse 1",
+        },
+    )
+    assert response.headers["Location"] == "/organizer/"
+
+
+@pytest.mark.parametrize("url", ["/auth/login", "/auth/register"])
+def test_forms_without_csrf_token_are_refused(client, app, url):
+    with app.app_context():
+        make_organizer()
+    response = client.post(url, data={"email": "org@example.com", "password": "correct horse 1"})
+    assert response.status_code == 400
+    assert "form expired" in response.get_data(as_text=True)
+    assert client.get("/organizer/").status_code == 302
+
+
+def test_logout_requires_csrf(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    auth.login()
+    response = client.post("/auth/logout")
+    assert response.status_code == 400
+    assert client.get("/organizer/").status_code == 200
