@@ -317,7 +317,7 @@ def _read_xlsx(data: bytes) -> Table:
                     raise ImportFileError("The workbook has no worksheet.")
                 sheet = workbook.worksheets[0]
                 sheet.reset_dimensions()  # some writers store wrong dimensions
-                records = _xlsx_records(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
+                records = _xlsx_records(sheet.iter_rows(values_only=True))
                 return _build_table(records, "xlsx", "")
             finally:
                 workbook.close()
@@ -331,7 +331,10 @@ def _read_xlsx(data: bytes) -> Table:
 
 def _xlsx_records(rows: Iterable[tuple[object, ...]]) -> Iterable[list[str]]:
     for values in rows:
-        yield [_cell_text(value) for value in values]
+        end = min(len(values), MAX_COLUMNS + 1)  # one extra so _build_table sees too many
+        while end and values[end - 1] is None:
+            end -= 1
+        yield [_cell_text(value) for value in values[:end]]
 
 
 def _cell_text(value: object) -> str:
