@@ -750,3 +750,12 @@ def test_normalize_email(email: str, expected: str | None) -> None:
 def test_cached_email_check_agrees_with_email_validator(email: str) -> None:
     """Caching the domain check must not change a single verdict."""
     assert _our_verdict(email) == _library_verdict(email.strip().lower())
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_too_many_columns(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    monkeypatch.setattr(importing, "MAX_COLUMNS", 3)
+    rows = [["Name", "Email"], ["Ann", "a@example.org", "", "", "far right"]]
+    data = xlsx(rows) if kind == "xlsx" else write_csv(rows).encode()
+    with pytest.raises(ImportFileError, match="more than 3 columns"):
+        read_table(data)
