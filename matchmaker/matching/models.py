@@ -1,0 +1,144 @@
+"""Plain data passed into and out of matching; no behaviour beyond validation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from matchmaker.choices import MEETING_MODES, ROLES
+
+_EVERYONE = frozenset(ROLES)
+
+#: Who may meet whom. A pair is allowed when either side lists the other's role, so the
+#: matrix is symmetric even if an organizer writes only one direction. Defaults: job seekers
+#: meet employers, experts and fellow job seekers or students; founders meet investors,
+#: experts, employers (customers, partners) and other founders; investors meet founders,
+#: experts and other investors (they are not there to hire); students meet employers,
+#: experts, job seekers and students; experts and "other" may meet anyone.
+DEFAULT_ROLE_RULES: Mapping[str, frozenset[str]] = {
+    "job_seeker": frozenset({"job_seeker", "employer", "expert", "student", "other"}),
+    "employer": frozenset({"employer", "job_seeker", "student", "expert", "founder", "other"}),
+    "expert": _EVERYONE,
+    "founder": frozenset({"founder", "investor", "expert", "employer", "other"}),
+    "student": frozenset({"student", "job_seeker", "employer", "expert", "other"}),
+    "investor": frozenset({"investor", "founder", "expert", "other"}),
+    "other": _EVERYONE,
+}
+
+UNMATCHED_REASONS = {
+    "empty_profile": "Nothing filled in: no skills, needs or interests to match on.",
+    "no_compatible_partner": "The event's rules (roles, organisation, declined pairs) "
+    "leave nobody to meet.",
+    "no_shared_availability": "Everyone allowed by the rules meets only in another mode "
+    "or at other sessions.",
+    "no_shared_topics": "Nobody who could meet shares a skill, need or interest.",
+    "partners_full": "Every possible partner already appears in as many lists as allowed.",
+}
+
+
+def _phrases(values: Iterable[str] | str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = values.split(",")
+    return tuple(v.strip() for v in values if v and v.strip())
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What one attendee wrote, in their own words.
+
+    Phrase fields accept any iterable of strings (or one comma-separated string) and are
+    stored as tuples; ``sessions`` is None when the attendee is available for all sessions.
+    """
+
+    id: int
+    can_help_with: tuple[str, ...] = ()
+    looking_for: tuple[str, ...] = ()
+    interests: tuple[str, ...] = ()
+    role: str = "other"
+    organization: str = ""
+    meeting_mode: str = "either"
+    sessions: frozenset[int] | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("can_help_with", "looking_for", "interests"):
+            object.__setattr__(self, name, _phrases(getattr(self, name)))
+        if self.sessions is not None and not isinstance(self.sessions, frozenset):
+            object.__setattr__(self, "sessions", frozenset(self.sessions))
+        if self.meeting_mode not in MEETING_MODES:
+            raise ValueError(f"unknown meeting mode {self.meeting_mode!r}")
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.can_help_with or self.looking_for or self.interests)
+
+
+@dataclass
+class MatchSettings:
+    """Organizer's choices for one event.
+
+    ``max_exposure`` caps how many other attendees' lists one person appears in (default
+    ``2 * top_k``) so that the one expert everybody wants is not swamped while others get
+    nobody. ``extra_synonyms`` are per-event aliases ("k8s" -> "kubernetes") applied on top of
+    the shipped table. ``declined_pairs`` holds pairs of attendee ids never to suggest.
+    """
+
+    top_k: int = 10
+    max_exposure: int | None = None
+    role_rules: Mapping[str, frozenset[str]] = field(
+        default_factory=lambda: dict(DEFAULT_ROLE_RULES)
+    )
+    exclude_same_organization: bool = True
+    extra_synonyms: Mapping[str, str] = field(default_factory=dict)
+    declined_pairs: frozenset[frozenset[int]] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        if self.max_exposure is not None and self.max_exposure < 1:
+            raise ValueError("max_exposure must be at least 1")
+
+    @property
+    def exposure_cap(self) -> int:
+        return self.max_exposure if self.max_exposure is not None else 2 * self.top_k
+
+    def roles_may_meet(self, a: str, b: str) -> bool:
+        rules = self.role_rules
+        return b in rules.get(a, ()) or a in rules.get(b, ())
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why two people should meet, quoting each one's own phrase.
+
+    ``direction`` is from the point of view of the person reading the suggestion:
+    "you_help" (your ``yours`` offer meets their ``theirs`` need), "they_help" (their offer
+    ``theirs`` meets your need ``yours``) or "shared" (an interest you both listed).
+    """
+
+    direction: str
+    yours: str
+    theirs: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    partner_id: int
+    score: float
+    reasons: tuple[Reason, ...] = ()
+
+
+@dataclass
+class MatchResult:
+    """Suggestions for every attendee plus the figures an organizer checks.
+
+    ``coverage`` is the share of all attendees with at least one suggestion; ``unmatched``
+    explains every attendee without one (keys of `UNMATCHED_REASONS`). ``max_exposure`` and
+    ``exposure_stdev`` describe how many lists each attendee appears in.
+    """
+
+    suggestions: dict[int, list[Suggestion]]
+    coverage: float
+    max_exposure: int
+    exposure_mean: float
+    exposure_stdev: float
+    unmatched: dict[int, str]
