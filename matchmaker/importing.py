@@ -331,9 +331,11 @@ def _read_xlsx(data: bytes) -> Table:
 
 def _xlsx_records(rows: Iterable[tuple[object, ...]]) -> Iterable[list[str]]:
     for values in rows:
-        end = min(len(values), MAX_COLUMNS + 1)  # one extra so _build_table sees too many
+        end = len(values)
         while end and values[end - 1] is None:
             end -= 1
+        if end > MAX_COLUMNS:
+            raise ImportFileError(f"The file has more than {MAX_COLUMNS} columns.")
         yield [_cell_text(value) for value in values[:end]]
 
 
