@@ -20,7 +20,17 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Alarm, Calendar, Event, Timezone, vCalAddress, vDuration, vUri
+from icalendar import (
+    Alarm,
+    Calendar,
+    Event,
+    Timezone,
+    TimezoneDaylight,
+    TimezoneStandard,
+    vCalAddress,
+    vDuration,
+    vUri,
+)
 
 PRODID = "-//matchmaker//matchmaker//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -31,6 +41,9 @@ CONFERENCE_LABEL = "Video call"
 # Zones whose wall clock is UTC: written as "Z" times, which need no VTIMEZONE.
 _UTC_ZONES = frozenset({"UTC", "Etc/UTC", "Etc/UCT", "Etc/Universal", "Etc/Zulu", "GMT", "Etc/GMT"})
 _WHITESPACE = re.compile(r"\s+")
+# Control characters other than tab and line feed are not TEXT (RFC 5545 3.3.11); libical
+# refuses NUL outright and calcurse skips events containing CR.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -164,9 +177,10 @@ def build_calendar(
     calendar.add("calscale", "GREGORIAN")
     if method:
         calendar.add("method", method)
+    name = _one_line(name)
     if name:
-        calendar.add("name", _one_line(name))
-        calendar.add("x-wr-calname", _one_line(name))
+        calendar.add("name", name)
+        calendar.add("x-wr-calname", name)
     if refresh:
         calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", vDuration(refresh))
@@ -226,10 +240,10 @@ def google_calendar_url(meeting: CalendarMeeting) -> str:
     """An "Add to Google Calendar" link with the times in UTC, which needs no zone lookup."""
     params = {
         "action": "TEMPLATE",
-        "text": meeting.summary,
+        "text": _one_line(meeting.summary),
         "dates": f"{_utc_basic(meeting.start)}/{_utc_basic(meeting.end)}",
-        "details": _link_details(meeting),
-        "location": _where(meeting),
+        "details": _text(_link_details(meeting)),
+        "location": _text(_where(meeting)),
         "ctz": meeting.timezone,
     }
     return "https://calendar.google.com/calendar/render?" + urlencode(params, quote_via=quote)
@@ -238,11 +252,11 @@ def google_calendar_url(meeting: CalendarMeeting) -> str:
 def outlook_calendar_url(meeting: CalendarMeeting) -> str:
     """An "Add to Outlook" (outlook.live.com) link with ISO 8601 UTC times."""
     params = {
-        "subject": meeting.summary,
+        "subject": _one_line(meeting.summary),
         "startdt": _utc_iso(meeting.start),
         "enddt": _utc_iso(meeting.end),
-        "body": _link_details(meeting),
-        "location": _where(meeting),
+        "body": _text(_link_details(meeting)),
+        "location": _text(_where(meeting)),
     }
     return (
         "https://outlook.live.com/calendar/0/deeplink/compose"
@@ -260,15 +274,18 @@ def _event(meeting: CalendarMeeting, *, method: str | None, now: datetime | None
     event.add("dtend", end)
     event.add("sequence", meeting.sequence)
     event.add("status", meeting.status)
-    event.add("summary", meeting.summary)
+    title = _one_line(meeting.summary) or "Meeting"
+    event.add("summary", title)
     if meeting.created:
         event.add("created", meeting.created.astimezone(UTC))
     if meeting.last_modified:
         event.add("last-modified", meeting.last_modified.astimezone(UTC))
-    if meeting.description:
-        event.add("description", meeting.description)
-    where = _where(meeting)
-    if where:
+    # libical drops properties whose value is only blanks, so leave them out altogether.
+    description = _text(meeting.description)
+    if description.strip():
+        event.add("description", description)
+    where = _text(_where(meeting))
+    if where.strip():
         event.add("location", where)
     if meeting.url:
         event.add("url", vUri(meeting.url), parameters={"VALUE": "URI"})
@@ -279,14 +296,16 @@ def _event(meeting: CalendarMeeting, *, method: str | None, now: datetime | None
             parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": CONFERENCE_LABEL},
         )
     organizer_name, organizer_email = meeting.organizer
-    event.add("organizer", vCalAddress.new(_email(organizer_email), cn=_one_line(organizer_name)))
+    event.add(
+        "organizer", vCalAddress.new(_email(organizer_email), cn=_display_name(organizer_name))
+    )
     if method != "PUBLISH":  # RFC 5546 3.2.1: a PUBLISH must not name attendees.
         for attendee_name, attendee_email in meeting.attendees:
             event.add(
                 "attendee",
                 vCalAddress.new(
                     _email(attendee_email),
-                    cn=_one_line(attendee_name),
+                    cn=_display_name(attendee_name),
                     cutype="INDIVIDUAL",
                     role="REQ-PARTICIPANT",
                     partstat="NEEDS-ACTION" if meeting.rsvp else "ACCEPTED",
@@ -297,7 +316,7 @@ def _event(meeting: CalendarMeeting, *, method: str | None, now: datetime | None
     if meeting.status == "CONFIRMED":
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", meeting.summary)
+        alarm.add("description", title)
         alarm.add("trigger", -REMINDER)
         event.add_component(alarm)
     return event
@@ -346,13 +365,73 @@ def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
 
 @functools.lru_cache(maxsize=64)
 def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
-    # Generating transitions is slow; the cache holds bytes so callers get fresh components.
-    zone = Timezone.from_tzid(
-        tzid, first_date=date(first_year, 1, 1), last_date=date(last_year + 1, 1, 1)
-    )
-    # RFC 5545 lists no COMMENT directly in VTIMEZONE, and libical flags the one added here.
-    zone.pop("COMMENT", None)
-    return zone.to_ical()
+    """The VTIMEZONE as bytes, so that the cache hands out fresh components.
+
+    Built here rather than with ``Timezone.from_tzid``: icalendar 7 samples the zone in
+    64-day strides and silently drops shorter periods, such as Morocco's Ramadan hour.
+    """
+    zone = ZoneInfo(tzid)
+    # A day early so that the local first of January is covered even at UTC+14.
+    begin = datetime(first_year, 1, 1, tzinfo=UTC) - timedelta(days=1)
+    stop = datetime(last_year + 1, 1, 2, tzinfo=UTC)
+    onsets: dict[tuple[timedelta, timedelta, str, bool], list[datetime]] = {}
+    state = _zone_state(zone, begin)
+    onsets[(state[0], *state)] = [_local(begin, state[0])]
+    for moment, before, after in _zone_changes(zone, begin, stop):
+        # RFC 5545 3.6.5: an onset is written in the local time in force before it.
+        onsets.setdefault((before[0], *after), []).append(_local(moment, before[0]))
+    vtimezone = Timezone()
+    vtimezone.add("tzid", tzid)
+    for (offset_from, offset_to, name, standard), starts in sorted(
+        onsets.items(), key=lambda item: item[1][0]
+    ):
+        observance = TimezoneStandard() if standard else TimezoneDaylight()
+        observance.add("dtstart", starts[0])
+        if starts[1:]:
+            observance.add("rdate", starts[1:])
+        observance.add("tzname", name)
+        observance.add("tzoffsetfrom", offset_from)
+        observance.add("tzoffsetto", offset_to)
+        vtimezone.add_component(observance)
+    return vtimezone.to_ical()
+
+
+_ZoneState = tuple[timedelta, str, bool]
+_SCAN_STEP = timedelta(hours=6)
+
+
+def _zone_state(zone: ZoneInfo, moment: datetime) -> _ZoneState:
+    local = moment.astimezone(zone)
+    return local.utcoffset() or timedelta(), local.tzname() or "", not local.dst()
+
+
+def _zone_changes(
+    zone: ZoneInfo, begin: datetime, stop: datetime
+) -> Iterable[tuple[datetime, _ZoneState, _ZoneState]]:
+    """Each UTC instant at which the zone's offset, name or kind changes, to the second.
+
+    Zones never change twice within six hours, so a scan at that step misses nothing and
+    bisection finds the exact instant.
+    """
+    moment, state = begin, _zone_state(zone, begin)
+    while moment < stop:
+        following = moment + _SCAN_STEP
+        new_state = _zone_state(zone, following)
+        if new_state != state:
+            low, high = moment, following
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                middle = middle.replace(microsecond=0)
+                if _zone_state(zone, middle) == state:
+                    low = middle
+                else:
+                    high = middle
+            yield high, state, new_state
+        moment, state = following, new_state
+
+
+def _local(moment: datetime, offset: timedelta) -> datetime:
+    return (moment + offset).replace(tzinfo=None)
 
 
 def _where(meeting: CalendarMeeting) -> str:
@@ -367,9 +446,20 @@ def _link_details(meeting: CalendarMeeting) -> str:
     return meeting.description
 
 
+def _text(text: str) -> str:
+    """Free text as iCalendar TEXT: LF line breaks only, no other control characters."""
+    return _CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _one_line(text: str) -> str:
-    """Names go into single-line fields and quoted parameters: no line breaks, no quotes."""
-    return _WHITESPACE.sub(" ", text).strip().replace('"', "'")
+    """Titles and names: calendar apps show one line, and calcurse rejects a broken SUMMARY."""
+    return _WHITESPACE.sub(" ", _text(text)).strip()
+
+
+def _display_name(name: str) -> str | None:
+    """A CN value: parameters cannot hold a double quote, and a trailing backslash reads as
+    escaping the delimiter after it in some parsers."""
+    return _one_line(name).replace('"', "'").rstrip("\\").rstrip() or None
 
 
 def _email(address: str) -> str:

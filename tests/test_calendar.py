@@ -4,6 +4,7 @@ import dataclasses
 import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
+from zoneinfo import ZoneInfo
 
 import calendar_checks
 import pytest
@@ -140,7 +141,7 @@ def test_nasty_text_is_escaped_and_survives():
     check_calendar(ics, expected=expected(meeting))
 
     text = unfolded(ics)
-    assert "SUMMARY:Meet O'Brien\\, Jr.\\; Ltd (Ltd\\; 'Quotes'\\, Inc) - Day\r\n" in text
+    assert 'SUMMARY:Meet O\'Brien\\, Jr.\\; Ltd (Ltd\\; "Quotes"\\, Inc) - Day\r\n' in text
     assert "DESCRIPTION:O'Brien\\, Jr.\\; Ltd\\nsecond line\\, with\\; punctuation\\\\ and" in text
     assert 'CN="O\'Brien, Jr.; Ltd"' in text
     (event,) = parse(ics).walk("VEVENT")
@@ -283,6 +284,47 @@ def test_daylight_saving_change_day(timezone, start, minutes, written_in_utc):
     assert event["DTSTART"].dt == start
 
 
+def zone_changes(timezone: str, year: int) -> list[datetime]:
+    """For each change of offset in ``year``, the first whole UTC hour after it."""
+    zone, moment, changes = ZoneInfo(timezone), datetime(year, 1, 1, tzinfo=UTC), []
+    while moment.year == year:
+        following = moment + timedelta(hours=1)
+        if moment.astimezone(zone).utcoffset() != following.astimezone(zone).utcoffset():
+            changes.append(following)
+        moment = following
+    return changes
+
+
+@pytest.mark.parametrize(
+    ("timezone", "count"),
+    [
+        ("Europe/Helsinki", 2),
+        ("America/New_York", 2),
+        ("Australia/Lord_Howe", 2),  # moves by half an hour
+        ("America/St_Johns", 2),  # offset of -03:30
+        ("Africa/Casablanca", 2),  # goes back an hour for Ramadan, about five weeks
+        ("Asia/Kolkata", 0),
+    ],
+)
+def test_meetings_around_every_change_of_2027(timezone, count):
+    changes = zone_changes(timezone, 2027)
+    assert len(changes) == count
+    meetings = [
+        make_meeting(
+            number,
+            timezone=timezone,
+            start=change + timedelta(minutes=offset),
+            end=change + timedelta(minutes=offset + 45),
+        )
+        for number, (change, offset) in enumerate(
+            ((change, offset) for change in changes for offset in range(-120, 121, 30)),
+            start=1,
+        )
+    ]
+    meetings.append(make_meeting(99, timezone=timezone))  # and one in the year before
+    check_calendar(attendee_ics(meetings, name=timezone), expected=expected(*meetings))
+
+
 def test_meeting_in_utc_needs_no_timezone():
     meeting = make_meeting(timezone="UTC")
     ics = meeting_ics(meeting)
@@ -379,6 +421,27 @@ def test_checks_catch_bare_line_feeds():
         check_structure(meeting_ics(make_meeting()).replace(b"\r\n", b"\n"))
 
 
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("a\r\nb\rc", "a\nb\nc"),
+        ("  spaced\n out ", "  spaced\n out "),
+        ("nul\x00 bell\x07 vt\x0b del\x7f c1\x85", "nul bell vt del c1"),
+        ("tab\tkept", "tab\tkept"),
+        ("line\u2028separator", "line\u2028separator"),
+    ],
+)
+def test_control_characters_are_dropped_from_text(text, written):
+    meeting = make_meeting(summary=f"S {text}", description=text, location=text)
+    ics = meeting_ics(meeting)
+    check_calendar(ics, expected=expected(meeting))
+    (event,) = parse(ics).walk("VEVENT")
+    assert str(event["SUMMARY"]) == " ".join(f"S {written}".split())
+    assert str(event["DESCRIPTION"]) == written
+    assert str(event["LOCATION"]) == written
+    assert parse_qs(urlsplit(google_calendar_url(meeting)).query)["details"] == [written]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     name=st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=40),
@@ -386,14 +449,19 @@ def test_checks_catch_bare_line_feeds():
 )
 def test_any_text_round_trips_through_icalendar(name, text):
     meeting = make_meeting(summary=meeting_summary(name, name, name), description=text)
-    meeting = dataclasses.replace(meeting, location=text)
+    meeting = dataclasses.replace(meeting, location=text, attendees=[(name, "a@example.com")])
     ics = meeting_ics(meeting)
     check_structure(ics)
     (event,) = parse(ics).walk("VEVENT")
     assert str(event["SUMMARY"]) == meeting.summary
-    if text:
-        assert str(event["DESCRIPTION"]) == text
-        assert str(event["LOCATION"]) == text
+    display_name = " ".join(name.split()).replace('"', "'").rstrip("\\").rstrip()
+    assert event["ATTENDEE"].params.get("CN", "") == display_name
+    written = re.sub(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", "", text)
+    if written.strip():
+        assert str(event["DESCRIPTION"]) == written
+        assert str(event["LOCATION"]) == written
+    else:
+        assert "DESCRIPTION" not in event and "LOCATION" not in event
 
 
 def test_checks_run_the_itip_restriction_check():
