@@ -176,7 +176,8 @@ def check_structure(ics: bytes) -> None:
 def _icalendar_instants(ics: bytes) -> Instants:
     check_structure(ics)
     calendar = Calendar.from_ical(ics)
-    assert calendar.get("PRODID") and str(calendar.get("VERSION")) == "2.0"
+    assert calendar.get("PRODID"), "calendar has no PRODID"
+    assert str(calendar.get("VERSION")) == "2.0", "calendar is not VERSION:2.0"
     assert not calendar.get_missing_tzids(), f"no VTIMEZONE for {calendar.get_missing_tzids()}"
     instants: Instants = {}
     for event in calendar.walk("VEVENT"):

@@ -130,6 +130,15 @@ def test_virtual_meeting_has_link_and_conference():
     assert set(params.split(";")[1:]) == {"VALUE=URI", "FEATURE=AUDIO,VIDEO", "LABEL=Video call"}
 
 
+def test_attendees_who_need_not_reply_are_accepted():
+    ics = invite_ics(make_meeting(rsvp=False))
+    check_calendar(ics)
+    (event,) = parse(ics).walk("VEVENT")
+    for attendee in event["ATTENDEE"]:
+        assert attendee.params["PARTSTAT"] == "ACCEPTED"
+        assert attendee.params["RSVP"] == "FALSE"
+
+
 def test_nasty_text_is_escaped_and_survives():
     meeting = make_meeting(
         summary=meeting_summary(NASTY, 'Ltd; "Quotes", Inc', "Day"),
