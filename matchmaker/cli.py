@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
 from . import importing
@@ -33,6 +34,7 @@ def find_event(reference: str) -> Event:
 
 
 @click.command("demo")
+@with_appcontext
 def demo_command() -> None:
     """Create the demo organizer and event with about 60 attendees (once)."""
     organizer = db.session.scalar(Organizer.by_email(DEMO_ORGANIZER_EMAIL))
@@ -76,6 +78,7 @@ def demo_command() -> None:
 
 
 @click.command("import-attendees")
+@with_appcontext
 @click.argument("event_ref", metavar="EVENT")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--valid-rows-only", is_flag=True, help="Import the valid rows, skip the others.")
@@ -86,7 +89,7 @@ def import_attendees_command(event_ref: str, path: Path, valid_rows_only: bool) 
         raise click.BadParameter(f"'{path}' does not exist", param_hint="FILE")
     try:
         table, mapping, report = importing.parse_attendee_file(path.read_bytes(), path.name)
-    except (importing.ImportFileError, importing.MappingError) as error:
+    except importing.ImportFileError as error:
         raise click.ClickException(str(error)) from error
     labels = dict(importing.FIELDS)
     click.echo(f"Read {len(table.rows)} rows ({table.encoding}, separator {table.delimiter!r}).")
@@ -113,6 +116,7 @@ def import_attendees_command(event_ref: str, path: Path, valid_rows_only: bool) 
 
 
 @click.command("create-organizer")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--name", prompt=True)
 @click.password_option()
@@ -130,6 +134,7 @@ def create_organizer_command(email: str, name: str, password: str) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db_command() -> None:
     """Apply all migrations (the same as `flask db upgrade`)."""
     upgrade()

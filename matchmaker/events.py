@@ -6,6 +6,7 @@ times on daylight-saving days) are tested directly.
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
@@ -26,8 +27,9 @@ class EventRuleError(ValueError):
         self.message = message
 
 
-def timezone_choices() -> list[str]:
-    return sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/"))
+@functools.cache
+def timezone_choices() -> tuple[str, ...]:
+    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -63,7 +63,7 @@ class ProfileForm(FlaskForm):
         "How would you like to meet?", choices=options(MEETING_MODES.items()), default="either"
     )
     timezone = SelectField("Your time zone", validators=[Optional()])
-    sessions = MultiCheckboxField("Sessions you can join", coerce=int, validators=[Optional()])
+    sessions = MultiCheckboxField("Sessions you can join", coerce=int)
     linkedin_url = URLField(
         "LinkedIn", validators=[Optional(), URL(message="Enter a full link."), Length(max=500)]
     )

@@ -347,7 +347,7 @@ def import_preview(event_id: int, upload_id: int):
         flash(str(error), "danger")
         return redirect(url_for("organizer.import_upload", event_id=event.id))
     form = ConfirmImportForm()
-    mapping = importing.detect_mapping(table.headers)
+    mapping = importing.detect_mapping(table.headers, table.rows)
     if request.method == "POST":
         mapping = _mapping_from_request(table.headers)
     mapping_error = None
