@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -108,6 +110,13 @@ class Event(db.Model):
     virtual_link_template: Mapped[str] = mapped_column(String(500), default="")
     max_meetings_per_attendee: Mapped[int] = mapped_column(Integer, default=6)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Matching settings: suggestions per attendee, exposure cap (None = twice that),
+    # organizer's aliases ({"k8s": "kubernetes"}) and who may meet whom (None = defaults).
+    suggestions_per_attendee: Mapped[int] = mapped_column(Integer, default=10)
+    max_exposure: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exclude_same_organization: Mapped[bool] = mapped_column(Boolean, default=True)
+    synonyms: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    role_rules: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organizer: Mapped[Organizer] = relationship(back_populates="events")
@@ -199,3 +208,171 @@ class ImportUpload(db.Model):
     filename: Mapped[str] = mapped_column(String(255))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Suggestion(db.Model):
+    """A suggested pair, stored once per unordered pair (low id first).
+
+    `rank_low` is the partner's place in the low attendee's list (None when the pair is not
+    in that list, e.g. because of the exposure cap); answers are kept per side, so a pair
+    that one side declined is never suggested again, and one both want is a confirmed match.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (UniqueConstraint("low_id", "high_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    low_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    high_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    # {"low_helps": [[low phrase, high phrase], ...], "high_helps": [...], "shared": [...]}
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    rank_low: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rank_high: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    answer_low: Mapped[str] = mapped_column(String(12), default="none")
+    answer_high: Mapped[str] = mapped_column(String(12), default="none")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    low: Mapped[Attendee] = relationship(foreign_keys=[low_id])
+    high: Mapped[Attendee] = relationship(foreign_keys=[high_id])
+
+    @property
+    def confirmed(self) -> bool:
+        return self.answer_low == "interested" and self.answer_high == "interested"
+
+    @property
+    def declined(self) -> bool:
+        return "declined" in (self.answer_low, self.answer_high)
+
+    def side(self, attendee_id: int) -> str:
+        if attendee_id == self.low_id:
+            return "low"
+        if attendee_id == self.high_id:
+            return "high"
+        raise ValueError("that attendee is not part of this pair")
+
+    def partner_id(self, attendee_id: int) -> int:
+        return self.high_id if self.side(attendee_id) == "low" else self.low_id
+
+    def answer_of(self, attendee_id: int) -> str:
+        return getattr(self, f"answer_{self.side(attendee_id)}")
+
+    def partner_answer(self, attendee_id: int) -> str:
+        other = "high" if self.side(attendee_id) == "low" else "low"
+        return getattr(self, f"answer_{other}")
+
+
+class MatchingRun(db.Model):
+    """One run of matching for an event, with progress for the page that waits on it."""
+
+    __tablename__ = "matching_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued/running/done/failed
+    progress: Mapped[float] = mapped_column(default=0.0)
+    message: Mapped[str] = mapped_column(Text, default="")
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Meeting(db.Model):
+    """A booked meeting of a pair. Cancelled meetings stay, so calendars can cancel them."""
+
+    __tablename__ = "meeting"
+    __table_args__ = (
+        Index(
+            "uq_meeting_table_slot",
+            "event_id",
+            "table_name",
+            "starts_at",
+            unique=True,
+            sqlite_where=text("status = 'confirmed' AND table_name IS NOT NULL"),
+            postgresql_where=text("status = 'confirmed' AND table_name IS NOT NULL"),
+        ),
+        Index(
+            "uq_meeting_pair_active",
+            "low_id",
+            "high_id",
+            unique=True,
+            sqlite_where=text("status = 'confirmed'"),
+            postgresql_where=text("status = 'confirmed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestion.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    low_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    high_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    mode: Mapped[str] = mapped_column(String(12))  # in_person | virtual
+    table_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    virtual_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    score: Mapped[float] = mapped_column(default=0.0)
+    status: Mapped[str] = mapped_column(String(12), default="confirmed")  # confirmed/cancelled
+    sequence: Mapped[int] = mapped_column(Integer, default=0)
+    uid: Mapped[str] = mapped_column(String(200), unique=True)
+    cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    event: Mapped[Event] = relationship()
+    low: Mapped[Attendee] = relationship(foreign_keys=[low_id])
+    high: Mapped[Attendee] = relationship(foreign_keys=[high_id])
+    seats: Mapped[list[MeetingSeat]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan"
+    )
+
+    def partner_of(self, attendee_id: int) -> Attendee:
+        return self.high if attendee_id == self.low_id else self.low
+
+
+class MeetingSeat(db.Model):
+    """An attendee's presence in a slot: the unique key makes double-booking impossible,
+    even for two confirmations that arrive at the same moment."""
+
+    __tablename__ = "meeting_seat"
+    __table_args__ = (UniqueConstraint("attendee_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(
+        ForeignKey("meeting.id", ondelete="CASCADE"), index=True
+    )
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    meeting: Mapped[Meeting] = relationship(back_populates="seats")
+
+
+class OutboxMessage(db.Model):
+    """An email waiting to be sent; a failed send is retried and shown to the organizer."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True
+    )
+    to_email: Mapped[str] = mapped_column(String(254))
+    to_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(String(300))
+    body_text: Mapped[str] = mapped_column(Text)
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ics_method: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
