@@ -141,11 +141,102 @@ def init_db_command() -> None:
     click.echo("The database is up to date.")
 
 
+@click.command("send-mail")
+@with_appcontext
+@click.option(
+    "--retry-failed",
+    is_flag=True,
+    help="First give messages that were given up on a fresh round of attempts.",
+)
+@click.option("--limit", default=100, show_default=True, help="Send at most this many.")
+def send_mail_command(retry_failed: bool, limit: int) -> None:
+    """Send the mail outbox's due messages; run it from cron every few minutes."""
+    from flask import current_app
+
+    from . import mail
+
+    if retry_failed:
+        count = mail.retry_failed(db.session)
+        db.session.commit()
+        click.echo(f"Queued {count} failed message{'s' if count != 1 else ''} again.")
+    report = mail.send_pending(db.session, current_app.config, limit=limit)
+    if not report.configured:
+        raise click.ClickException(
+            f"mail is not configured: set MAIL_SERVER (and MAIL_PORT, MAIL_USERNAME, ...). "
+            f"{report.retry_later} due messages wait in the outbox."
+        )
+    click.echo(str(report))
+
+
+@click.command("match")
+@click.argument("event_ref", metavar="EVENT")
+@with_appcontext
+def match_command(event_ref: str) -> None:
+    """Compute and store suggestions for every attendee of EVENT (its slug or id)."""
+    from . import suggestions
+    from .models import MatchingRun
+
+    event = find_event(event_ref)
+    run = MatchingRun(event_id=event.id, status="queued")
+    db.session.add(run)
+    db.session.commit()
+    with click.progressbar(length=100, label="Matching") as bar:
+        shown = [0]
+
+        def report(share: float) -> None:
+            step = int(share * 90) - shown[0]
+            if step > 0:
+                bar.update(step)
+                shown[0] += step
+
+        _, result = suggestions.compute_matches(event, progress=report)
+        suggestions.store_lists(event.id, result.suggestions)
+        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.figures = suggestions.result_figures(result)
+        run.finished_at = datetime.now(UTC)
+        db.session.commit()
+        bar.update(100 - shown[0])
+    click.echo(
+        f"{len(result.suggestions)} attendees, coverage {result.coverage:.1%}, "
+        f"most lists one person is in: {result.max_exposure}."
+    )
+    if result.unmatched:
+        from collections import Counter
+
+        for reason, count in Counter(result.unmatched.values()).most_common():
+            click.echo(f"  {count} without suggestions: {reason.replace('_', ' ')}")
+
+
+@click.command("suggest")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--top", "top_k", type=click.IntRange(1, 100), default=5, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
+def suggest_command(path: Path, top_k: int, fmt: str, output) -> None:  # noqa: ANN001
+    """Match the attendees in FILE directly, without the database; one record per suggestion."""
+    from .suggest_file import suggest_from_file
+
+    if not path.exists():
+        raise click.BadParameter(f"'{path}' does not exist", param_hint="FILE")
+    try:
+        report = suggest_from_file(path.read_bytes(), path.name, top_k, fmt, output)
+    except importing.ImportFileError as error:
+        raise click.ClickException(str(error)) from error
+    for error in report.errors:
+        click.echo(f"skipped: {error}", err=True)
+    click.echo(f"{report.written} suggestions for {report.people} attendees.", err=True)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         demo_command,
         import_attendees_command,
         create_organizer_command,
         init_db_command,
+        send_mail_command,
+        match_command,
+        suggest_command,
     ):
         app.cli.add_command(command)

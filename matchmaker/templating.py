@@ -7,7 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from .choices import MEETING_MODES, ROLES
+from .choices import ANSWERS, MEETING_MODES, ROLES
+from .matching import format_reason
 
 
 def format_local(instant: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -18,4 +19,5 @@ def format_local(instant: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
-    app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES)
+    app.jinja_env.filters["reason_text"] = format_reason
+    app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES, ANSWERS=ANSWERS)

@@ -88,3 +88,11 @@ class RegistrationForm(ProfileForm):
         "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
     )
     submit = SubmitField("Register")
+
+
+class AnswerForm(FlaskForm):
+    """“I'd like to meet” or “Not for me” on one suggestion."""
+
+    answer = RadioField(
+        choices=options([("interested", "I'd like to meet"), ("declined", "Not for me")])
+    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from .. import suggestions as matches
 from ..attendees import apply_profile, phrase_suggestions
 from ..extensions import db
-from ..models import Attendee, Event
-from .forms import ProfileForm, RegistrationForm
+from ..models import Attendee, Event, Suggestion
+from .forms import AnswerForm, ProfileForm, RegistrationForm
 
 bp = Blueprint("attendee", __name__)
 
@@ -87,6 +88,8 @@ def profile(token: str):
     elif form.validate_on_submit():
         apply_profile(person, form, [s.id for s in event.sessions])
         db.session.commit()
+        matches.refresh_after_change(event)
+        db.session.commit()
         flash("Your profile is saved.", "success")
         return redirect(url_for("attendee.profile", token=person.access_token))
     return render_template(
@@ -96,3 +99,41 @@ def profile(token: str):
         form=form,
         suggestions=phrase_suggestions(event),
     )
+
+
+@bp.route("/me/<token>/matches")
+def suggestions(token: str):
+    person = attendee_by_token(token)
+    cards = matches.cards_for(person)
+    return render_template(
+        "attendee/matches.html",
+        event=person.event,
+        person=person,
+        confirmed=[c for c in cards if c.confirmed],
+        open_cards=[c for c in cards if not c.confirmed],
+        form=AnswerForm(),
+    )
+
+
+@bp.route("/me/<token>/matches/<int:suggestion_id>", methods=["POST"])
+def answer(token: str, suggestion_id: int):
+    person = attendee_by_token(token)
+    row = db.session.get(Suggestion, suggestion_id)
+    if row is None or person.id not in (row.low_id, row.high_id):
+        abort(404)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash("Choose “I'd like to meet” or “Not for me”.", "warning")
+        return redirect(url_for("attendee.suggestions", token=token))
+    partner = row.high if row.low_id == person.id else row.low
+    confirmed = matches.record_answer(row, person.id, form.answer.data)
+    db.session.commit()
+    if form.answer.data == "declined":
+        matches.refresh_after_change(person.event)
+        db.session.commit()
+        flash(f"Noted. We won't suggest {partner.name} again.", "info")
+    elif confirmed:
+        flash(f"It's a match: you and {partner.name} both want to meet.", "success")
+    else:
+        flash(f"Noted. We'll tell you when {partner.name} wants to meet too.", "success")
+    return redirect(url_for("attendee.suggestions", token=token))

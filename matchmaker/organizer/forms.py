@@ -16,8 +16,17 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
+from ..choices import ROLES
 from ..events import SLUG_RE
 from ..formutils import timezone_options
 
@@ -82,7 +91,7 @@ class EventForm(FlaskForm):
     max_meetings_per_attendee = IntegerField(
         "Most meetings per attendee",
         default=6,
-        validators=[DataRequired(), NumberRange(1, 50, "Use 1 to 50.")],
+        validators=[InputRequired(), NumberRange(1, 50, "Use 1 to 50.")],
     )
     registration_open = BooleanField("Registration is open", default=True)
     submit = SubmitField("Save event")
@@ -115,3 +124,62 @@ class ConfirmForm(FlaskForm):
     """A bare form: a button with CSRF protection for actions such as revoking a link."""
 
     submit = SubmitField("Confirm")
+
+
+def _alias_lines(text: str) -> dict[str, str]:
+    """'k8s = kubernetes' per line; raises ValueError naming the bad line."""
+    aliases: dict[str, str] = {}
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        alias, sep, meaning = line.partition("=")
+        if not sep or not alias.strip() or not meaning.strip():
+            raise ValueError(
+                f"Line {number}: write it as “alias = meaning”, e.g. “k8s = kubernetes”."
+            )
+        if len(alias) > 100 or len(meaning) > 100:
+            raise ValueError(f"Line {number}: keep aliases under 100 characters.")
+        aliases[alias.strip()] = meaning.strip()
+    if len(aliases) > 500:
+        raise ValueError("At most 500 aliases, please.")
+    return aliases
+
+
+class AliasField(TextAreaField):
+    def process_formdata(self, valuelist: list[str]) -> None:
+        super().process_formdata(valuelist)
+        try:
+            self.aliases = _alias_lines(self.data or "")
+        except ValueError as error:
+            self.aliases = {}
+            raise ValueError(str(error)) from error
+
+
+ROLE_PAIRS = [(a, b) for i, a in enumerate(ROLES) for b in list(ROLES)[i:]]
+
+
+class MatchingSettingsForm(FlaskForm):
+    suggestions_per_attendee = IntegerField(
+        "Suggestions per attendee",
+        default=10,
+        validators=[InputRequired(), NumberRange(1, 50, "Use 1 to 50.")],
+    )
+    max_exposure = IntegerField(
+        "Most lists one person appears in",
+        validators=[Optional(), NumberRange(1, 1000, "Use 1 to 1000, or leave empty.")],
+        description="Keeps the most sought-after people from being swamped. "
+        "Empty means twice the number of suggestions.",
+    )
+    exclude_same_organization = BooleanField("Don't suggest colleagues from the same organization")
+    synonyms = AliasField(
+        "Aliases for this event",
+        validators=[Optional(), Length(max=20000)],
+        description="One per line, e.g. “k8s = kubernetes”. "
+        "Common ones (ML, JS, UX…) are built in.",
+    )
+    submit = SubmitField("Save matching settings")
+
+
+for _a, _b in ROLE_PAIRS:
+    setattr(MatchingSettingsForm, f"rule_{_a}__{_b}", BooleanField(f"{ROLES[_a]} – {ROLES[_b]}"))

@@ -388,3 +388,5 @@ def import_preview(event_id: int, upload_id: int):
         form=form,
         preview_rows=list(zip(table.row_numbers[:10], table.rows[:10], strict=False)),
     )
+
+from . import matching_views  # noqa: E402, F401 - registers the matching pages on bp

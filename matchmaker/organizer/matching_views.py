@@ -1,0 +1,128 @@
+"""Organizer pages for matching: settings, runs with progress, figures, per-attendee lists."""
+
+from __future__ import annotations
+
+from flask import flash, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+
+from .. import suggestions as service
+from ..choices import ROLES
+from ..extensions import db
+from ..matching import DEFAULT_ROLE_RULES, UNMATCHED_REASONS
+from ..models import Attendee, Suggestion
+from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm
+from .routes import bp, own_attendee, own_event
+
+
+def _rules_of(event) -> dict[str, frozenset[str]]:  # noqa: ANN001
+    if event.role_rules:
+        return {role: frozenset(others) for role, others in event.role_rules.items()}
+    return dict(DEFAULT_ROLE_RULES)
+
+
+@bp.route("/events/<int:event_id>/matching", methods=["GET"])
+def matching(event_id: int):
+    event = own_event(event_id)
+    run = service.latest_run(event.id)
+    figures = service.matching_figures(event, run)
+    unmatched_people = {}
+    ids = [i for people in figures.unmatched.values() for i in people][:500]
+    if ids:
+        unmatched_people = {
+            a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(ids)))
+        }
+    return render_template(
+        "organizer/matching.html",
+        event=event,
+        run=run,
+        figures=figures,
+        reasons_text=UNMATCHED_REASONS,
+        unmatched_people=unmatched_people,
+        form=ConfirmForm(),
+    )
+
+
+@bp.route("/events/<int:event_id>/matching/run", methods=["POST"])
+def run_matching(event_id: int):
+    event = own_event(event_id)
+    if not ConfirmForm().validate_on_submit():
+        flash("The form expired; please try again.", "warning")
+        return redirect(url_for("organizer.matching", event_id=event.id))
+    run = service.start_matching(event)
+    if run.status == "done":
+        flash("Matching is done: everyone's suggestions are up to date.", "success")
+    elif run.status == "failed":
+        flash(run.message, "danger")
+    return redirect(url_for("organizer.matching", event_id=event.id))
+
+
+@bp.route("/events/<int:event_id>/matching/status")
+def matching_status(event_id: int):
+    event = own_event(event_id)
+    run = service.latest_run(event.id)
+    if run is None:
+        return jsonify(status="none")
+    return jsonify(status=run.status, progress=run.progress, message=run.message)
+
+
+@bp.route("/events/<int:event_id>/matching/settings", methods=["GET", "POST"])
+def matching_settings(event_id: int):
+    event = own_event(event_id)
+    form = MatchingSettingsForm()
+    rules = _rules_of(event)
+    if request.method == "GET":
+        form.suggestions_per_attendee.data = event.suggestions_per_attendee
+        form.max_exposure.data = event.max_exposure
+        form.exclude_same_organization.data = event.exclude_same_organization
+        form.synonyms.data = "\n".join(f"{k} = {v}" for k, v in (event.synonyms or {}).items())
+        for a, b in ROLE_PAIRS:
+            getattr(form, f"rule_{a}__{b}").data = b in rules.get(a, ()) or a in rules.get(b, ())
+    elif form.validate_on_submit():
+        event.suggestions_per_attendee = form.suggestions_per_attendee.data
+        event.max_exposure = form.max_exposure.data
+        event.exclude_same_organization = form.exclude_same_organization.data
+        event.synonyms = form.synonyms.aliases
+        chosen: dict[str, set[str]] = {role: set() for role in ROLES}
+        for a, b in ROLE_PAIRS:
+            if getattr(form, f"rule_{a}__{b}").data:
+                chosen[a].add(b)
+                chosen[b].add(a)
+        event.role_rules = {role: sorted(others) for role, others in chosen.items()}
+        db.session.commit()
+        flash("Matching settings saved. Run matching to apply them.", "success")
+        return redirect(url_for("organizer.matching", event_id=event.id))
+    return render_template("organizer/matching_settings.html", event=event, form=form, roles=ROLES)
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/suggestions")
+def attendee_suggestions(event_id: int, attendee_id: int):
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            or_(Suggestion.low_id == person.id, Suggestion.high_id == person.id)
+        )
+    ).all()
+    partners = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Attendee).where(Attendee.id.in_([r.partner_id(person.id) for r in rows]))
+        )
+    }
+    entries = sorted(
+        (
+            {
+                "row": row,
+                "partner": partners[row.partner_id(person.id)],
+                "rank": row.rank_low if row.side(person.id) == "low" else row.rank_high,
+                "mine": row.answer_of(person.id),
+                "theirs": row.partner_answer(person.id),
+                "reasons": service.reasons_for(row, person.id),
+            }
+            for row in rows
+        ),
+        key=lambda e: (e["rank"] is None, e["rank"] or 0, -e["row"].score),
+    )
+    return render_template(
+        "organizer/attendee_suggestions.html", event=event, person=person, entries=entries
+    )

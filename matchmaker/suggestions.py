@@ -1,0 +1,551 @@
+"""Suggestions in the database: run matching for an event, keep lists current, record answers.
+
+Pairs are stored once (low id first) with each side's rank and answer. Reasons are stored
+from the low side's point of view and turned around for the high side when shown, so one
+row serves both attendees.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask import Flask, current_app
+from sqlalchemy import delete, func, insert, or_, select, update
+
+from .extensions import db
+from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason
+from .matching import Suggestion as Suggested
+from .models import Attendee, Event, MatchingRun, Suggestion, utcnow
+
+BATCH = 5000
+ANSWERS = ("none", "interested", "declined")
+
+
+class AnswerError(ValueError):
+    """An answer that cannot be recorded (unknown value, or not this attendee's pair)."""
+
+
+# -- profiles and settings -------------------------------------------------------------------
+
+
+def attendee_profile(person: Attendee) -> Profile:
+    sessions = person.available_session_ids
+    return Profile(
+        id=person.id,
+        can_help_with=tuple(person.can_help_with or ()),
+        looking_for=tuple(person.looking_for or ()),
+        interests=tuple(person.interests or ()),
+        role=person.role,
+        organization=person.organization or "",
+        meeting_mode=person.meeting_mode,
+        sessions=None if sessions is None else frozenset(sessions),
+    )
+
+
+PROFILE_COLUMNS = (
+    Attendee.id,
+    Attendee.can_help_with,
+    Attendee.looking_for,
+    Attendee.interests,
+    Attendee.role,
+    Attendee.organization,
+    Attendee.meeting_mode,
+    Attendee.available_session_ids,
+    Attendee.updated_at,
+)
+
+
+def _profile_from_row(row) -> Profile:  # noqa: ANN001 - a Row of PROFILE_COLUMNS
+    return Profile(
+        id=row.id,
+        can_help_with=tuple(row.can_help_with or ()),
+        looking_for=tuple(row.looking_for or ()),
+        interests=tuple(row.interests or ()),
+        role=row.role,
+        organization=row.organization or "",
+        meeting_mode=row.meeting_mode,
+        sessions=None
+        if row.available_session_ids is None
+        else frozenset(row.available_session_ids),
+    )
+
+
+def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
+    rows = db.session.execute(
+        select(Suggestion.low_id, Suggestion.high_id).where(
+            Suggestion.event_id == event_id,
+            or_(Suggestion.answer_low == "declined", Suggestion.answer_high == "declined"),
+        )
+    )
+    return frozenset(frozenset(pair) for pair in rows)
+
+
+def match_settings(event: Event) -> MatchSettings:
+    settings = MatchSettings(
+        top_k=event.suggestions_per_attendee,
+        max_exposure=event.max_exposure,
+        exclude_same_organization=event.exclude_same_organization,
+        extra_synonyms=dict(event.synonyms or {}),
+        declined_pairs=declined_pairs(event.id),
+    )
+    if event.role_rules:
+        settings.role_rules = {role: frozenset(others) for role, others in event.role_rules.items()}
+    return settings
+
+
+def _settings_key(event: Event) -> tuple:
+    rules = sorted((k, tuple(sorted(v))) for k, v in (event.role_rules or {}).items())
+    return (
+        event.suggestions_per_attendee,
+        event.max_exposure,
+        event.exclude_same_organization,
+        tuple(sorted((event.synonyms or {}).items())),
+        tuple(rules),
+    )
+
+
+# -- storing lists ---------------------------------------------------------------------------
+
+
+def reasons_low_view(viewer_is_low: bool, reasons: Iterable[Reason]) -> dict[str, list[list[str]]]:
+    """Turn reasons read by one side into the stored, low-side form."""
+    stored: dict[str, list[list[str]]] = {"low_helps": [], "high_helps": [], "shared": []}
+    for reason in reasons:
+        mine, theirs = reason.yours, reason.theirs
+        low_phrase, high_phrase = (mine, theirs) if viewer_is_low else (theirs, mine)
+        if reason.direction == "shared":
+            stored["shared"].append([low_phrase, high_phrase])
+        elif (reason.direction == "you_help") == viewer_is_low:
+            stored["low_helps"].append([low_phrase, high_phrase])  # low offers, high needs
+        else:
+            stored["high_helps"].append([high_phrase, low_phrase])  # high offers, low needs
+    return stored
+
+
+def reasons_for(row: Suggestion, viewer_id: int) -> list[Reason]:
+    """The stored reasons as the viewer reads them: "you can help", "they can help", shared."""
+    stored = row.reasons or {}
+    viewer_is_low = viewer_id == row.low_id
+    mine, theirs = ("low_helps", "high_helps") if viewer_is_low else ("high_helps", "low_helps")
+    reasons = [Reason("you_help", offer, need) for offer, need in stored.get(mine, [])]
+    reasons += [Reason("they_help", need, offer) for offer, need in stored.get(theirs, [])]
+    for low_phrase, high_phrase in stored.get("shared", []):
+        yours, other = (low_phrase, high_phrase) if viewer_is_low else (high_phrase, low_phrase)
+        reasons.append(Reason("shared", yours, other))
+    return reasons
+
+
+def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
+    """Write the suggestion lists of the given attendees (the caller commits).
+
+    Rows for these attendees are re-ranked; pairs that left every list and carry no answer
+    are deleted; answered pairs stay, so answers and confirmed matches are never lost.
+    """
+    owners = list(lists)
+    existing: dict[tuple[int, int], dict] = {}
+    columns = (
+        Suggestion.id,
+        Suggestion.low_id,
+        Suggestion.high_id,
+        Suggestion.rank_low,
+        Suggestion.rank_high,
+        Suggestion.answer_low,
+        Suggestion.answer_high,
+    )
+    if len(owners) > BATCH:
+        statement = select(*columns).where(Suggestion.event_id == event_id)
+        rows = db.session.execute(statement).all()
+    else:
+        rows = (
+            db.session.execute(
+                select(*columns).where(
+                    Suggestion.event_id == event_id,
+                    or_(Suggestion.low_id.in_(owners), Suggestion.high_id.in_(owners)),
+                )
+            ).all()
+            if owners
+            else []
+        )
+    owner_set = set(owners)
+    for row in rows:
+        item = row._asdict()
+        if item["low_id"] in owner_set:
+            item["rank_low"] = None
+        if item["high_id"] in owner_set:
+            item["rank_high"] = None
+        item["dirty"] = bool(owner_set & {item["low_id"], item["high_id"]})
+        existing[(item["low_id"], item["high_id"])] = item
+    new_rows: dict[tuple[int, int], dict] = {}
+    now = utcnow()
+    for owner, suggested in lists.items():
+        for rank, suggestion in enumerate(suggested, start=1):
+            low, high = sorted((owner, suggestion.partner_id))
+            side = "rank_low" if owner == low else "rank_high"
+            values = {
+                "score": round(float(suggestion.score), 6),
+                "reasons": reasons_low_view(owner == low, suggestion.reasons),
+                "updated_at": now,
+            }
+            if (low, high) in existing:
+                item = existing[(low, high)]
+                item.update(values)
+                item[side] = rank
+                item["dirty"] = item["changed"] = True
+            else:
+                item = new_rows.setdefault(
+                    (low, high),
+                    {
+                        "event_id": event_id,
+                        "low_id": low,
+                        "high_id": high,
+                        "rank_low": None,
+                        "rank_high": None,
+                        "answer_low": "none",
+                        "answer_high": "none",
+                        "created_at": now,
+                    },
+                )
+                item.update(values)
+                item[side] = rank
+    stale = [
+        item["id"]
+        for item in existing.values()
+        if item["dirty"]
+        and item["rank_low"] is None
+        and item["rank_high"] is None
+        and item["answer_low"] == "none"
+        and item["answer_high"] == "none"
+    ]
+    updates = []
+    for item in existing.values():
+        if not item["dirty"] or item["id"] in stale:
+            continue
+        change = {"id": item["id"], "rank_low": item["rank_low"], "rank_high": item["rank_high"]}
+        if item.get("changed"):
+            change |= {"score": item["score"], "reasons": item["reasons"], "updated_at": now}
+        updates.append(change)
+    stale_set = set(stale)
+    for start in range(0, len(stale), BATCH):
+        db.session.execute(
+            delete(Suggestion).where(Suggestion.id.in_(stale[start : start + BATCH]))
+        )
+    rank_only = [u for u in updates if "score" not in u and u["id"] not in stale_set]
+    full = [u for u in updates if "score" in u]
+    for batch_rows in (rank_only, full):
+        for start in range(0, len(batch_rows), BATCH):
+            db.session.execute(update(Suggestion), batch_rows[start : start + BATCH])
+    values = list(new_rows.values())
+    for start in range(0, len(values), BATCH):
+        db.session.execute(insert(Suggestion), values[start : start + BATCH])
+
+
+# -- running matching ------------------------------------------------------------------------
+
+
+@dataclass
+class _CachedMatcher:
+    matcher: Matcher
+    stamp: datetime | None
+    ids: set[int]
+    settings_key: tuple
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_MATCHERS: dict[int, _CachedMatcher] = {}
+_MATCHERS_LOCK = threading.Lock()
+
+
+def _load_profiles(event_id: int) -> tuple[list[Profile], datetime | None]:
+    rows = db.session.execute(
+        select(*PROFILE_COLUMNS).where(Attendee.event_id == event_id).order_by(Attendee.id)
+    ).all()
+    stamp = max((r.updated_at for r in rows), default=None)
+    return [_profile_from_row(r) for r in rows], stamp
+
+
+def compute_matches(
+    event: Event, progress: Callable[[float], None] | None = None
+) -> tuple[Matcher, MatchResult]:
+    """Fit a matcher on the event's current profiles and remember it for quick updates."""
+    profiles, stamp = _load_profiles(event.id)
+    report = (lambda done, total: progress(done / max(total, 1))) if progress else None
+    matcher = Matcher(match_settings(event)).fit(profiles, progress=report)
+    with _MATCHERS_LOCK:
+        _MATCHERS[event.id] = _CachedMatcher(
+            matcher, stamp, {p.id for p in profiles}, _settings_key(event)
+        )
+    return matcher, matcher.result_
+
+
+def event_has_matches(event_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(MatchingRun.id)
+            .where(MatchingRun.event_id == event_id, MatchingRun.status == "done")
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def refresh_after_change(event: Event) -> set[int]:
+    """Bring stored suggestions up to date after profile edits or answers, incrementally.
+
+    Uses this process's cached matcher when it matches the event's settings, applying only
+    the profiles changed since it was built; otherwise (first use, settings changed) it
+    fits from the database. Returns the ids whose lists changed. The caller commits.
+    """
+    if not event_has_matches(event.id):
+        return set()
+    with _MATCHERS_LOCK:
+        cached = _MATCHERS.get(event.id)
+    if cached is None or cached.settings_key != _settings_key(event):
+        matcher, result = compute_matches(event)
+        store_lists(event.id, result.suggestions)
+        return set(result.suggestions)
+    with cached.lock:
+        matcher = cached.matcher
+        changed: set[int] = set()
+        statement = select(*PROFILE_COLUMNS).where(Attendee.event_id == event.id)
+        if cached.stamp is not None:
+            statement = statement.where(Attendee.updated_at > cached.stamp)
+        for row in db.session.execute(statement):
+            changed |= matcher.update(_profile_from_row(row))
+            cached.ids.add(row.id)
+            cached.stamp = max(cached.stamp or row.updated_at, row.updated_at)
+        current_ids = set(
+            db.session.scalars(select(Attendee.id).where(Attendee.event_id == event.id))
+        )
+        for gone in cached.ids - current_ids:
+            changed |= matcher.remove(gone)
+        cached.ids &= current_ids
+        for pair in declined_pairs(event.id) - matcher.settings.declined_pairs:
+            a, b = sorted(pair)
+            if a in current_ids and b in current_ids:
+                changed |= matcher.decline(a, b)
+        lists = {pid: matcher.result_.suggestions.get(pid, []) for pid in changed}
+    store_lists(event.id, lists)
+    return changed
+
+
+def forget_cached_matcher(event_id: int) -> None:
+    with _MATCHERS_LOCK:
+        _MATCHERS.pop(event_id, None)
+
+
+def run_matching(run_id: int) -> None:
+    """Compute and store all suggestions for a run's event, reporting progress on the run."""
+    run = db.session.get(MatchingRun, run_id)
+    event = db.session.get(Event, run.event_id)
+    run.status, run.progress, run.message = "running", 0.0, "Reading profiles…"
+    db.session.commit()
+    last = [0.0]
+
+    def report(share: float) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5:
+            return
+        last[0] = now
+        db.session.execute(
+            update(MatchingRun)
+            .where(MatchingRun.id == run_id)
+            .values(progress=round(0.9 * share, 3), message="Scoring pairs…")
+        )
+        db.session.commit()
+
+    try:
+        _, result = compute_matches(event, progress=report)
+        run = db.session.get(MatchingRun, run_id)
+        run.progress, run.message = 0.9, "Saving suggestions…"
+        db.session.commit()
+        store_lists(event.id, result.suggestions)
+        run = db.session.get(MatchingRun, run_id)
+        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.figures = result_figures(result)
+        run.finished_at = utcnow()
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 - the run records any failure for the organizer
+        db.session.rollback()
+        run = db.session.get(MatchingRun, run_id)
+        run.status, run.message, run.finished_at = "failed", f"Matching failed: {error}", utcnow()
+        db.session.commit()
+        current_app.logger.exception("matching run %s failed", run_id)
+
+
+def result_figures(result: MatchResult) -> dict:
+    """The figures of a run kept for the organizer's page (JSON-ready)."""
+    return {
+        "attendees": len(set(result.suggestions) | set(result.unmatched)),
+        "coverage": round(result.coverage, 4),
+        "max_exposure": result.max_exposure,
+        "exposure_mean": round(result.exposure_mean, 2),
+        "exposure_stdev": round(result.exposure_stdev, 2),
+        "unmatched": {str(k): v for k, v in result.unmatched.items()},
+    }
+
+
+def start_matching(event: Event) -> MatchingRun:
+    """Queue a matching run and start it in the background when the app allows it."""
+    active = db.session.scalar(
+        select(MatchingRun).where(
+            MatchingRun.event_id == event.id, MatchingRun.status.in_(("queued", "running"))
+        )
+    )
+    if active is not None:
+        return active
+    run = MatchingRun(event_id=event.id, status="queued", message="Waiting to start…")
+    db.session.add(run)
+    db.session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("BACKGROUND_JOBS"):
+        thread = threading.Thread(target=_run_in_app, args=(app, run.id), daemon=True)
+        thread.start()
+    else:
+        run_matching(run.id)
+    return run
+
+
+def _run_in_app(app: Flask, run_id: int) -> None:
+    with app.app_context():
+        run_matching(run_id)
+        db.session.remove()
+
+
+def latest_run(event_id: int) -> MatchingRun | None:
+    return db.session.scalar(
+        select(MatchingRun)
+        .where(MatchingRun.event_id == event_id)
+        .order_by(MatchingRun.id.desc())
+        .limit(1)
+    )
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def record_answer(row: Suggestion, attendee_id: int, answer: str) -> bool:
+    """Store one side's answer; returns True when this answer confirmed the match.
+
+    The caller commits; a decline also removes the pair from future runs.
+    """
+    if answer not in ANSWERS:
+        raise AnswerError(f"unknown answer {answer!r}")
+    side = row.side(attendee_id)
+    was_confirmed = row.confirmed
+    setattr(row, f"answer_{side}", answer)
+    if row.confirmed and not was_confirmed:
+        row.confirmed_at = utcnow()
+        return True
+    if not row.confirmed:
+        row.confirmed_at = None
+    return False
+
+
+@dataclass
+class Card:
+    """One suggestion as an attendee sees it."""
+
+    row: Suggestion
+    partner: Attendee
+    reasons: list[Reason]
+    mine: str
+    theirs: str
+    rank: int | None
+
+    @property
+    def confirmed(self) -> bool:
+        return self.mine == "interested" and self.theirs == "interested"
+
+
+def cards_for(person: Attendee) -> list[Card]:
+    """The attendee's suggestions in their order, plus pairs where the other side said yes.
+
+    Declined pairs are left out whichever side declined.
+    """
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            or_(Suggestion.low_id == person.id, Suggestion.high_id == person.id)
+        )
+    ).all()
+    partner_ids = {row.partner_id(person.id) for row in rows}
+    partners = {
+        a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(partner_ids)))
+    }
+    cards = []
+    for row in rows:
+        if row.declined:
+            continue
+        side = row.side(person.id)
+        rank = row.rank_low if side == "low" else row.rank_high
+        mine, theirs = row.answer_of(person.id), row.partner_answer(person.id)
+        if rank is None and theirs != "interested" and mine != "interested":
+            continue
+        cards.append(
+            Card(
+                row,
+                partners[row.partner_id(person.id)],
+                reasons_for(row, person.id),
+                mine,
+                theirs,
+                rank,
+            )
+        )
+    cards.sort(key=lambda c: (c.rank is None, c.rank or 0, -c.row.score, c.partner.id))
+    return cards
+
+
+# -- figures for the organizer ---------------------------------------------------------------
+
+
+@dataclass
+class MatchingFigures:
+    attendees: int
+    with_suggestions: int
+    confirmed: int
+    interested: int
+    declined: int
+    unmatched: dict[str, list[int]]
+
+    @property
+    def coverage(self) -> float:
+        return self.with_suggestions / self.attendees if self.attendees else 0.0
+
+
+def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
+    total = db.session.scalar(select(func.count()).where(Attendee.event_id == event.id)) or 0
+    low = select(Suggestion.low_id.label("a")).where(
+        Suggestion.event_id == event.id, Suggestion.rank_low.is_not(None)
+    )
+    high = select(Suggestion.high_id.label("a")).where(
+        Suggestion.event_id == event.id, Suggestion.rank_high.is_not(None)
+    )
+    covered = db.session.scalar(select(func.count(func.distinct(low.union(high).subquery().c.a))))
+    counts = db.session.execute(
+        select(
+            func.count().filter(
+                Suggestion.answer_low == "interested", Suggestion.answer_high == "interested"
+            ),
+            func.count().filter(
+                or_(Suggestion.answer_low == "interested", Suggestion.answer_high == "interested")
+            ),
+            func.count().filter(
+                or_(Suggestion.answer_low == "declined", Suggestion.answer_high == "declined")
+            ),
+        ).where(Suggestion.event_id == event.id)
+    ).one()
+    unmatched: dict[str, list[int]] = {}
+    if run is not None and run.status == "done":
+        for attendee_id, reason in (run.figures or {}).get("unmatched", {}).items():
+            unmatched.setdefault(reason, []).append(int(attendee_id))
+    return MatchingFigures(
+        attendees=total,
+        with_suggestions=covered or 0,
+        confirmed=counts[0],
+        interested=counts[1],
+        declined=counts[2],
+        unmatched=unmatched,
+    )
