@@ -1,0 +1,82 @@
+"""Two attendees open their links, see why they were matched, both say yes, and both see
+the confirmed match: in a real browser."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import make_attendee, make_event, make_organizer, screenshot
+
+from matchmaker import suggestions
+from matchmaker.extensions import db
+
+pytestmark = pytest.mark.browser
+
+
+def test_both_sides_say_yes_and_see_the_confirmed_match(app, live_server, browser):
+    with app.app_context():
+        event = make_event(make_organizer())
+        ana = make_attendee(
+            event,
+            "ana@x.org",
+            name="Ana Silva",
+            role="founder",
+            organization="Acme",
+            can_help_with=["React", "product design"],
+            looking_for=["seed funding"],
+            interests=["climate tech"],
+            consent_share_contact=True,
+        )
+        ivan = make_attendee(
+            event,
+            "ivan@y.org",
+            name="Ivan Berg",
+            role="investor",
+            organization="Fund",
+            can_help_with=["seed funding", "fundraising"],
+            looking_for=["product design"],
+            interests=["climate tech"],
+            consent_share_contact=True,
+        )
+        make_attendee(
+            event,
+            "eve@z.org",
+            name="Eve Novak",
+            role="expert",
+            can_help_with=["pricing"],
+            looking_for=["React"],
+        )
+        suggestions.start_matching(event)
+        links = {p.name: f"{live_server}/me/{p.access_token}/matches" for p in (ana, ivan)}
+        db.session.commit()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(links["Ana Silva"])
+    card = page.locator("article.suggestion", has_text="Ivan Berg")
+    card.get_by_text("They can help with: seed funding").wait_for()
+    card.get_by_text("You can help with: product design").wait_for()
+    screenshot(page, "matches_before")
+    card.get_by_role("button", name="I'd like to meet").click()
+    page.get_by_text("We'll tell you when Ivan Berg wants to meet too").wait_for()
+    context.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = phone.new_page()
+    page.goto(links["Ivan Berg"])
+    card = page.locator("article.suggestion", has_text="Ana Silva")
+    card.get_by_text("Ana would like to meet you").wait_for()
+    screenshot(page, "matches_phone")
+    card.get_by_role("button", name="I'd like to meet").click()
+    page.get_by_text("It's a match").wait_for()
+    page.get_by_role("heading", name="Confirmed matches").wait_for()
+    assert page.locator("article.border-success", has_text="Ana Silva").is_visible()
+    assert page.get_by_role("link", name="ana@x.org").is_visible()
+    screenshot(page, "matches_confirmed_phone")
+    phone.close()
+
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(links["Ana Silva"])
+    confirmed = page.locator("article.border-success", has_text="Ivan Berg")
+    confirmed.get_by_text("You both want to meet").wait_for()
+    context.close()
