@@ -1,0 +1,483 @@
+"""The mail outbox against a real SMTP server (aiosmtpd on 127.0.0.1).
+
+What the server received is parsed back with the standard library and the calendar inside it
+goes through the independent calendar parsers, so the test sees the invitation as a mail
+client would.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+from calendar_checks import check_calendar
+from conftest import make_attendee, make_event, make_organizer
+from flask import Flask
+from icalendar import Calendar
+
+from matchmaker import mail
+from matchmaker.calendar import (
+    CalendarMeeting,
+    cancellation_ics,
+    invite_ics,
+    meeting_location,
+    meeting_summary,
+    meeting_uid,
+)
+from matchmaker.extensions import db
+from matchmaker.models import Event, OutboxMessage
+
+SENDER = "Matchmaker <mail@matchmaker.example.org>"
+# Sends are simulated at this moment, a little after the messages are queued.
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+
+
+class Recorder:
+    """An aiosmtpd handler that keeps what it accepts and refuses the addresses it is told."""
+
+    def __init__(self) -> None:
+        self.envelopes: list = []
+        self.refuse: dict[str, str] = {}
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+    def messages(self) -> list[EmailMessage]:
+        return [
+            email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+            for envelope in self.envelopes
+        ]
+
+
+def free_port() -> int:
+    """A port nothing listens on (the kernel just handed it out and it was closed)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(app: Flask, **controller_options) -> Iterator[Recorder]:  # noqa: ANN003
+    handler = Recorder()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **controller_options)
+    controller.start()
+    app.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=port,
+        MAIL_USE_TLS=False,
+        MAIL_USE_SSL=False,
+        MAIL_USERNAME="",
+        MAIL_PASSWORD="",
+        MAIL_DEFAULT_SENDER=SENDER,
+    )
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[Recorder]:
+    yield from start_server(app)
+
+
+@pytest.fixture
+def nothing_listening(app: Flask) -> None:
+    app.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_USERNAME="", MAIL_USE_TLS=False
+    )
+
+
+@pytest.fixture
+def event(app: Flask) -> Iterator[Event]:
+    with app.app_context():
+        event = make_event(make_organizer(), name="Nordic Founders Day")
+        make_attendee(event, "ana@example.com", name="Ana Sílva", organization="Acme")
+        make_attendee(event, "ben@example.com", name="Ben Ode")
+        yield event
+
+
+def calendar_meeting(**changes) -> CalendarMeeting:  # noqa: ANN003
+    start = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    values = {
+        "uid": meeting_uid(7, "matchmaker.example.org"),
+        "start": start,
+        "end": start + timedelta(minutes=15),
+        "timezone": "Europe/Helsinki",
+        "summary": meeting_summary("Ana Sílva", "Acme", "Nordic Founders Day"),
+        "description": "You both want to talk about hiring.",
+        "location": meeting_location("Main hall", "2"),
+        "organizer": ("Nordic Founders Day", "mail@matchmaker.example.org"),
+        "attendees": [("Ana Sílva", "ana@example.com"), ("Ben Ode", "ben@example.com")],
+        "sequence": 1,
+        "dtstamp": NOW,
+    }
+    values.update(changes)
+    return CalendarMeeting(**values)
+
+
+def queue(event: Event, to_email: str = "ben@example.com", **changes) -> OutboxMessage:  # noqa: ANN003
+    values = {
+        "to_email": to_email,
+        "to_name": to_email.split("@")[0].title(),
+        "subject": "Your meeting with Ana Sílva",
+        "body_text": "Table 2, Main hall, 11:00.\nSee you there.",
+        "ics": None,
+        "ics_method": None,
+        "event_id": event.id,
+    }
+    values.update(changes)
+    return mail.queue_email(db.session, **values)
+
+
+def parts_by_type(message: EmailMessage) -> dict[str, EmailMessage]:
+    return {part.get_content_type(): part for part in message.walk()}
+
+
+def test_invitation_and_cancellation_arrive_as_itip_mail(app, event, smtp_server):
+    meeting = calendar_meeting()
+    invite = invite_ics(meeting, now=NOW)
+    cancel = cancellation_ics(meeting, now=NOW)
+    with app.app_context():
+        for address, name in (("ana@example.com", "Ana Sílva"), ("ben@example.com", "Ben Ode")):
+            queue(event, address, to_name=name, ics=invite, ics_method="REQUEST")
+        queue(
+            event,
+            "ben@example.com",
+            subject="Cancelled: Ana Sílva",
+            ics=cancel,
+            ics_method="CANCEL",
+        )
+        db.session.commit()
+
+        report = mail.send_pending(db.session, app.config, now=NOW)
+
+        assert report == mail.SendReport(sent=3, failed=0, retry_later=0)
+        rows = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [(row.status, row.attempts, row.sent_at) for row in rows] == [("sent", 1, NOW)] * 3
+
+    envelopes = smtp_server.envelopes
+    assert [envelope.rcpt_tos for envelope in envelopes] == [
+        ["ana@example.com"],
+        ["ben@example.com"],
+        ["ben@example.com"],
+    ]
+    assert {envelope.mail_from for envelope in envelopes} == {"mail@matchmaker.example.org"}
+    messages = smtp_server.messages()
+    for message, sent_ics, method in zip(
+        messages, (invite, invite, cancel), ("REQUEST", "REQUEST", "CANCEL"), strict=True
+    ):
+        assert message.get_content_type() == "multipart/mixed"
+        assert message["From"].addresses[0].addr_spec == "mail@matchmaker.example.org"
+        assert message["Date"].datetime is not None
+        assert message["Message-ID"].endswith("@matchmaker.example.org>")
+        alternative, attachment = message.iter_parts()
+        assert alternative.get_content_type() == "multipart/alternative"
+        text, calendar = alternative.iter_parts()
+        assert text.get_content_type() == "text/plain"
+        assert "Table 2, Main hall" in text.get_content()
+        assert calendar.get_content_type() == "text/calendar"
+        assert calendar.get_param("method") == method
+        assert calendar.get_content_charset() == "utf-8"
+        assert calendar.get_content_disposition() is None
+        received = calendar.get_payload(decode=True)
+        assert received == sent_ics  # byte for byte, CRLF line ends included
+        assert Calendar.from_ical(received)["METHOD"] == method
+        assert attachment.get_content_disposition() == "attachment"
+        assert attachment.get_filename() == "invite.ics"
+        assert attachment.get_content_type() == "application/ics"
+        assert attachment.get_param("name") == "invite.ics"
+        assert attachment.get_payload(decode=True) == sent_ics
+        check_calendar(received, expected={meeting.uid: (meeting.start, meeting.end)})
+
+    first, second, third = messages
+    assert str(first["To"]) == "Ana Sílva <ana@example.com>"
+    assert first["To"].addresses[0].display_name == "Ana Sílva"
+    assert second["To"].addresses[0].addr_spec == "ben@example.com"
+    assert first["Subject"] == "Your meeting with Ana Sílva"
+    assert third["Subject"] == "Cancelled: Ana Sílva"
+    assert len({message["Message-ID"] for message in messages}) == 3
+
+
+def test_plain_notice_has_no_calendar(app, event, smtp_server):
+    with app.app_context():
+        queue(event, body_text="Your profile was updated.\nThanks, Ana Sílva")
+        db.session.commit()
+        assert mail.send_pending(db.session, app.config).sent == 1
+    (message,) = smtp_server.messages()
+    assert message.get_content_type() == "text/plain"
+    assert message.get_content().splitlines() == ["Your profile was updated.", "Thanks, Ana Sílva"]
+    assert message["Auto-Submitted"] == "auto-generated"
+
+
+def test_build_message_keeps_message_id_across_retries(app, event):
+    with app.app_context():
+        row = queue(event, ics=invite_ics(calendar_meeting(), now=NOW), ics_method="REQUEST")
+        db.session.commit()
+        first = mail.build_message(row, SENDER, now=NOW)
+        again = mail.build_message(row, SENDER, now=NOW + timedelta(hours=1))
+    assert first["Message-ID"] == again["Message-ID"]
+    assert first["Date"] != again["Date"]
+    assert [part.get_content_type() for part in first.walk()] == [
+        "multipart/mixed",
+        "multipart/alternative",
+        "text/plain",
+        "text/calendar",
+        "application/ics",
+    ]
+
+
+def test_unreachable_server_keeps_message_for_later(app, event, nothing_listening):
+    with app.app_context():
+        row = queue(event)
+        db.session.commit()
+        row_id = row.id
+
+        report = mail.send_pending(db.session, app.config, now=NOW)
+
+        assert report == mail.SendReport(sent=0, failed=0, retry_later=1)
+        row = db.session.get(OutboxMessage, row_id)
+        assert (row.status, row.attempts) == ("pending", 1)
+        assert row.next_attempt_at == NOW + timedelta(minutes=1)
+        assert "ConnectionRefusedError" in row.last_error
+        # Not due again until the delay has passed.
+        assert mail.send_pending(db.session, app.config, now=NOW) == mail.SendReport()
+
+
+def test_whole_batch_shares_one_connection_failure(app, event, nothing_listening):
+    with app.app_context():
+        for number in range(3):
+            queue(event, f"person{number}@example.com")
+        db.session.commit()
+        report = mail.send_pending(db.session, app.config, now=NOW)
+        rows = db.session.scalars(db.select(OutboxMessage)).all()
+    assert report.retry_later == 3
+    assert {(row.attempts, row.last_error) for row in rows} == {(1, rows[0].last_error)}
+
+
+def test_gives_up_after_max_attempts(app, event, nothing_listening):
+    with app.app_context():
+        row = queue(event)
+        db.session.commit()
+        row_id = row.id
+        now, delays = NOW, []
+        for _ in range(mail.MAX_ATTEMPTS - 1):
+            assert mail.send_pending(db.session, app.config, now=now).retry_later == 1
+            row = db.session.get(OutboxMessage, row_id)
+            delays.append(row.next_attempt_at - now)
+            now = row.next_attempt_at
+        assert row.status == "pending"
+
+        assert mail.send_pending(db.session, app.config, now=now).failed == 1
+        row = db.session.get(OutboxMessage, row_id)
+        assert (row.status, row.attempts) == ("failed", mail.MAX_ATTEMPTS)
+        assert mail.send_pending(db.session, app.config, now=now + timedelta(days=30)) == (
+            mail.SendReport()
+        )
+    assert [delay // timedelta(minutes=1) for delay in delays] == [1, 5, 25, 125, 360, 360, 360]
+
+
+@pytest.mark.parametrize(
+    ("attempts", "minutes"), [(0, 0), (1, 1), (2, 5), (3, 25), (4, 125), (5, 360), (99, 360)]
+)
+def test_retry_delay_grows_then_levels_off(attempts, minutes):
+    assert mail.retry_delay(attempts) == timedelta(minutes=minutes)
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "report"),
+    [
+        ("550 no such user", "failed", mail.SendReport(sent=2, failed=1)),
+        ("450 mailbox busy, try later", "pending", mail.SendReport(sent=2, retry_later=1)),
+    ],
+)
+def test_refused_recipient_does_not_hold_up_the_others(
+    app, event, smtp_server, reply, status, report
+):
+    smtp_server.refuse["ghost@example.com"] = reply
+    with app.app_context():
+        for address in ("ana@example.com", "ghost@example.com", "ben@example.com"):
+            queue(event, address)
+        db.session.commit()
+
+        assert mail.send_pending(db.session, app.config, now=NOW) == report
+
+        rows = {row.to_email: row for row in db.session.scalars(db.select(OutboxMessage))}
+        assert rows["ana@example.com"].status == rows["ben@example.com"].status == "sent"
+        ghost = rows["ghost@example.com"]
+        assert (ghost.status, ghost.attempts) == (status, 1)
+        assert reply in ghost.last_error
+    assert [envelope.rcpt_tos for envelope in smtp_server.envelopes] == [
+        ["ana@example.com"],
+        ["ben@example.com"],
+    ]
+
+
+def test_nothing_is_sent_or_lost_without_a_mail_server(app, event):
+    app.config["MAIL_SERVER"] = ""
+    with app.app_context():
+        row = queue(event)
+        db.session.commit()
+        row_id = row.id
+
+        report = mail.send_pending(db.session, app.config, now=NOW)
+
+        assert report == mail.SendReport(retry_later=1, configured=False)
+        assert "not configured" in str(report)
+        row = db.session.get(OutboxMessage, row_id)
+        assert (row.status, row.attempts, row.last_error) == ("pending", 0, "")
+
+
+def test_login_when_a_username_is_configured(app, event):
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):  # noqa: ANN001, ANN202
+        logins.append((mechanism, auth_data.login, auth_data.password))
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"s3cret"
+        return AuthResult(success=ok, handled=False)
+
+    # Plain-text AUTH is only allowed because this server never leaves 127.0.0.1.
+    servers = start_server(app, authenticator=authenticator, auth_require_tls=False)
+    smtp_server = next(servers)
+    try:
+        app.config.update(MAIL_USERNAME="matchmaker", MAIL_PASSWORD="wrong")
+        with app.app_context():
+            queue(event)
+            db.session.commit()
+            assert mail.send_pending(db.session, app.config, now=NOW).retry_later == 1
+            (row,) = db.session.scalars(db.select(OutboxMessage)).all()
+            assert "SMTPAuthenticationError: 535" in row.last_error
+
+            app.config["MAIL_PASSWORD"] = "s3cret"
+            later = NOW + timedelta(minutes=1)
+            assert mail.send_pending(db.session, app.config, now=later).sent == 1
+    finally:
+        servers.close()
+    assert len(smtp_server.envelopes) == 1
+    assert {login for _, login, _ in logins} == {b"matchmaker"}
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"to_email": "not an address"}, "usable email"),
+        ({"to_email": ""}, "usable email"),
+        ({"ics": b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}, "ics_method"),
+        ({"ics_method": "REQUEST"}, "without a calendar"),
+        ({"ics": "BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\n", "ics_method": "REQUEST"}, "METHOD"),
+    ],
+)
+def test_queue_email_refuses_what_could_never_be_sent(app, event, changes, problem):
+    with app.app_context(), pytest.raises(ValueError, match=problem):
+        queue(event, **changes)
+
+
+def test_queue_email_joins_the_callers_transaction(app, event):
+    with app.app_context():
+        row = queue(
+            event,
+            subject="Line\r\nbreak",
+            to_name="Ben\nOde",
+            ics=invite_ics(calendar_meeting(), now=NOW),
+            ics_method="REQUEST",
+        )
+        assert (row.subject, row.to_name, row.status) == ("Line break", "Ben Ode", "pending")
+        assert isinstance(row.ics, str) and row.ics.startswith("BEGIN:VCALENDAR\r\n")
+        db.session.rollback()
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_outbox_summary_counts_and_problems(app, event, nothing_listening):
+    with app.app_context():
+        other = make_event(event.organizer, slug="other-event")
+        queue(event, "ana@example.com")
+        queue(event, "ben@example.com")
+        queue(other, "someone@example.com")
+        db.session.commit()
+        mail.send_pending(db.session, app.config, now=NOW)
+        sent = db.session.scalar(db.select(OutboxMessage).filter_by(to_email="ana@example.com"))
+        sent.status, sent.last_error = "sent", ""
+        db.session.commit()
+
+        summary = mail.outbox_summary(db.session, event.id)
+
+    assert summary["counts"] == {"pending": 1, "sent": 1, "failed": 0}
+    assert summary["total"] == 2
+    (problem,) = summary["problems"]
+    assert problem["to_email"] == "ben@example.com"
+    assert problem["attempts"] == 1
+    assert problem["next_attempt_at"] == NOW + timedelta(minutes=1)
+    assert "ConnectionRefusedError" in problem["last_error"]
+
+
+def test_send_in_background(app, event, smtp_server):
+    with app.app_context():
+        queue(event)
+        db.session.commit()
+    assert mail.send_in_background(app) is None  # BACKGROUND_JOBS is off in tests
+
+    app.config["BACKGROUND_JOBS"] = True
+    thread = mail.send_in_background(app)
+    assert isinstance(thread, threading.Thread) and thread.daemon
+    thread.join(timeout=10)
+    assert not thread.is_alive()
+    assert [envelope.rcpt_tos for envelope in smtp_server.envelopes] == [["ben@example.com"]]
+    with app.app_context():
+        assert db.session.scalar(db.select(OutboxMessage.status)) == "sent"
+
+
+def test_cli_send_mail(app, event, smtp_server, runner):
+    with app.app_context():
+        queue(event, "ana@example.com")
+        queue(event, "ben@example.com")
+        db.session.commit()
+
+    result = runner.invoke(args=["send-mail"])
+
+    assert result.exit_code == 0, result.output
+    assert "Sent 2, failed 0, retrying later 0." in result.output
+    assert len(smtp_server.envelopes) == 2
+
+
+def test_cli_retry_failed_gives_failed_messages_another_round(app, event, smtp_server, runner):
+    with app.app_context():
+        queue(event)
+        db.session.commit()
+        db.session.execute(db.update(OutboxMessage).values(status="failed", attempts=8))
+        db.session.commit()
+
+    assert "Sent 0, failed 0" in runner.invoke(args=["send-mail"]).output
+    result = runner.invoke(args=["send-mail", "--retry-failed"])
+
+    assert result.exit_code == 0, result.output
+    assert "1 failed message" in result.output
+    assert "Sent 1, failed 0, retrying later 0." in result.output
+    with app.app_context():
+        assert db.session.scalar(db.select(OutboxMessage.attempts)) == 1
+
+
+def test_cli_says_when_mail_is_not_configured(app, event, runner):
+    app.config["MAIL_SERVER"] = ""
+    with app.app_context():
+        queue(event)
+        db.session.commit()
+
+    result = runner.invoke(args=["send-mail"])
+
+    assert result.exit_code == 1
+    assert "MAIL_SERVER" in result.output
