@@ -206,7 +206,6 @@ def send_pending(
         .limit(limit)
     ).all()
     if not config.get("MAIL_SERVER"):
-        session.rollback()
         return SendReport(retry_later=len(due), configured=False)
 
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "matchmaker@localhost")

@@ -12,12 +12,13 @@ import email.policy
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, LoginPassword
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from calendar_checks import check_calendar
 from conftest import make_attendee, make_event, make_organizer
 from flask import Flask
@@ -44,7 +45,7 @@ class Recorder:
     """An aiosmtpd handler that keeps what it accepts and refuses the addresses it is told."""
 
     def __init__(self) -> None:
-        self.envelopes: list = []
+        self.envelopes: list[Envelope] = []
         self.refuse: dict[str, str] = {}
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -71,7 +72,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(app: Flask, **controller_options) -> Iterator[Recorder]:  # noqa: ANN003
+@contextmanager
+def running_server(app: Flask, **controller_options) -> Iterator[Recorder]:  # noqa: ANN003
+    """An SMTP server on a free local port, with the app's MAIL_* settings pointing at it."""
     handler = Recorder()
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port, **controller_options)
@@ -93,7 +96,8 @@ def start_server(app: Flask, **controller_options) -> Iterator[Recorder]:  # noq
 
 @pytest.fixture
 def smtp_server(app: Flask) -> Iterator[Recorder]:
-    yield from start_server(app)
+    with running_server(app) as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -352,9 +356,7 @@ def test_login_when_a_username_is_configured(app, event):
         return AuthResult(success=ok, handled=False)
 
     # Plain-text AUTH is only allowed because this server never leaves 127.0.0.1.
-    servers = start_server(app, authenticator=authenticator, auth_require_tls=False)
-    smtp_server = next(servers)
-    try:
+    with running_server(app, authenticator=authenticator, auth_require_tls=False) as server:
         app.config.update(MAIL_USERNAME="matchmaker", MAIL_PASSWORD="wrong")
         with app.app_context():
             queue(event)
@@ -366,9 +368,7 @@ def test_login_when_a_username_is_configured(app, event):
             app.config["MAIL_PASSWORD"] = "s3cret"
             later = NOW + timedelta(minutes=1)
             assert mail.send_pending(db.session, app.config, now=later).sent == 1
-    finally:
-        servers.close()
-    assert len(smtp_server.envelopes) == 1
+    assert len(server.envelopes) == 1
     assert {login for _, login, _ in logins} == {b"matchmaker"}
 
 
