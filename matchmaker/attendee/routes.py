@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
+from .. import bookings, mail
 from .. import suggestions as matches
 from ..attendees import apply_profile, phrase_suggestions
 from ..extensions import db
 from ..models import Attendee, Event, Suggestion
+from ..templating import format_local
 from .forms import AnswerForm, ProfileForm, RegistrationForm
 
 bp = Blueprint("attendee", __name__)
@@ -127,13 +138,28 @@ def answer(token: str, suggestion_id: int):
         return redirect(url_for("attendee.suggestions", token=token))
     partner = row.high if row.low_id == person.id else row.low
     confirmed = matches.record_answer(row, person.id, form.answer.data)
+    meeting = bookings.book_confirmed(row) if confirmed else None
     db.session.commit()
+    if meeting is not None:
+        mail.send_in_background(current_app._get_current_object())
     if form.answer.data == "declined":
         matches.refresh_after_change(person.event)
         db.session.commit()
         flash(f"Noted. We won't suggest {partner.name} again.", "info")
+    elif confirmed and meeting is not None:
+        when = format_local(meeting.starts_at, person.event.timezone, "%a %d %b at %H:%M")
+        place = meeting.table_name or "online"
+        flash(
+            f"It's a match: you and {partner.name} both want to meet. "
+            f"Your meeting is booked for {when} ({place}); see My schedule.",
+            "success",
+        )
     elif confirmed:
-        flash(f"It's a match: you and {partner.name} both want to meet.", "success")
+        flash(
+            f"It's a match: you and {partner.name} both want to meet. There is no free slot "
+            "you both can make right now; the organizer will help you find one.",
+            "success",
+        )
     else:
         flash(f"Noted. We'll tell you when {partner.name} wants to meet too.", "success")
     return redirect(url_for("attendee.suggestions", token=token))

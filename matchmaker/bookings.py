@@ -1,0 +1,434 @@
+"""Meetings in the database: book confirmed pairs, auto-schedule an event, move and cancel.
+
+The pure `scheduling` module picks slots and tables; this module loads the event's state,
+stores the result and queues the invites. Double-booking is prevented by the database
+itself: a person's seat per slot and a table per slot are unique, so when two confirmations
+race, the loser's insert fails inside a savepoint and it tries again with fresh state.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from . import calendar, mail, scheduling
+from .events import render_virtual_link
+from .extensions import db
+from .matching import format_reason
+from .models import Attendee, Event, Meeting, MeetingSeat, Suggestion
+from .suggestions import reasons_for
+
+RETRIES = 5
+
+
+class BookingError(ValueError):
+    """A move or booking that breaks a rule; the message says which, in plain words."""
+
+
+# -- the event's state as the scheduler sees it ----------------------------------------------
+
+
+def event_slots(event: Event) -> list[scheduling.Slot]:
+    return scheduling.build_slots(
+        [(s.starts_at, s.ends_at) for s in event.sessions],
+        event.meeting_minutes,
+        event.buffer_minutes,
+    )
+
+
+def _person(attendee: Attendee, session_index: dict[int, int]) -> scheduling.Person:
+    ids = attendee.available_session_ids
+    sessions = (
+        None if ids is None else frozenset(session_index[i] for i in ids if i in session_index)
+    )
+    return scheduling.Person(mode=attendee.meeting_mode, sessions=sessions)
+
+
+def _people(
+    event: Event, attendee_ids: Iterable[int] | None = None
+) -> dict[int, scheduling.Person]:
+    session_index = {s.id: n for n, s in enumerate(event.sessions)}
+    statement = select(Attendee).where(Attendee.event_id == event.id)
+    if attendee_ids is not None:
+        statement = statement.where(Attendee.id.in_(list(attendee_ids)))
+    return {a.id: _person(a, session_index) for a in db.session.scalars(statement)}
+
+
+def _active_meetings(event: Event, attendee_ids: Iterable[int] | None = None) -> list[Meeting]:
+    statement = select(Meeting).where(Meeting.event_id == event.id, Meeting.status == "confirmed")
+    if attendee_ids is not None:
+        ids = list(attendee_ids)
+        statement = statement.where(or_(Meeting.low_id.in_(ids), Meeting.high_id.in_(ids)))
+    return list(db.session.scalars(statement))
+
+
+def _bookings(
+    meetings: Iterable[Meeting], slots: Sequence[scheduling.Slot]
+) -> list[scheduling.Booking]:
+    by_start = {slot.start: slot.index for slot in slots}
+    bookings = []
+    for meeting in meetings:
+        index = by_start.get(meeting.starts_at)
+        if index is not None:  # a meeting outside today's slots still blocks nobody's slot
+            bookings.append(
+                scheduling.Booking(
+                    meeting.low_id, meeting.high_id, index, meeting.table_name, meeting.score
+                )
+            )
+    return bookings
+
+
+def _uid_domain() -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or (
+        request.host_url if has_request_context() else ""
+    )
+    return urlsplit(base).hostname or "matchmaker.invalid"
+
+
+def _new_meeting(
+    event: Event, booking: scheduling.Booking, slot: scheduling.Slot, suggestion_id: int | None
+) -> Meeting:
+    low, high = sorted((booking.a, booking.b))
+    meeting = Meeting(
+        event_id=event.id,
+        suggestion_id=suggestion_id,
+        low_id=low,
+        high_id=high,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        mode=booking.mode,
+        table_name=booking.table,
+        virtual_url=None
+        if booking.table
+        else render_virtual_link(event.virtual_link_template, event.slug),
+        score=booking.score,
+        status="confirmed",
+        sequence=0,
+        uid=f"meeting-{secrets.token_hex(10)}@{_uid_domain()}",
+    )
+    meeting.seats = [
+        MeetingSeat(attendee_id=low, starts_at=slot.start),
+        MeetingSeat(attendee_id=high, starts_at=slot.start),
+    ]
+    return meeting
+
+
+# -- booking ---------------------------------------------------------------------------------
+
+
+def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meeting | None:
+    """Book the earliest slot the confirmed pair both have free (the caller commits).
+
+    Returns None when they cannot meet (modes, availability, limits, full slots). Safe
+    against concurrent bookings: a lost race is retried with the winner's seats in view.
+    """
+    event = db.session.get(Event, row.event_id)
+    existing = db.session.scalar(
+        select(Meeting).where(
+            Meeting.low_id == row.low_id,
+            Meeting.high_id == row.high_id,
+            Meeting.status == "confirmed",
+        )
+    )
+    if existing is not None:
+        return existing
+    slots = event_slots(event)
+    if not slots:
+        return None
+    for _ in range(RETRIES):
+        people = _people(event, [row.low_id, row.high_id])
+        meetings = _active_meetings(event)
+        booking = scheduling.book_earliest(
+            scheduling.Pair(row.low_id, row.high_id, row.score),
+            people,
+            slots,
+            event.table_names,
+            _bookings(meetings, slots),
+            event.max_meetings_per_attendee,
+            within=within,
+        )
+        if booking is None:
+            return None
+        try:
+            with db.session.begin_nested():
+                meeting = _new_meeting(event, booking, slots[booking.slot], row.id)
+                db.session.add(meeting)
+                db.session.flush()
+        except IntegrityError:
+            db.session.expire_all()
+            continue
+        queue_invites(meeting, "REQUEST")
+        return meeting
+    return None
+
+
+def free_slots_for(row: Suggestion) -> list[scheduling.Slot]:
+    event = db.session.get(Event, row.event_id)
+    slots = event_slots(event)
+    return scheduling.common_free_slots(
+        scheduling.Pair(row.low_id, row.high_id, row.score),
+        _people(event, [row.low_id, row.high_id]),
+        slots,
+        event.table_names,
+        _bookings(_active_meetings(event), slots),
+        event.max_meetings_per_attendee,
+    )
+
+
+@dataclass
+class AutoScheduleReport:
+    meetings: int
+    attendees_covered: int
+    attendees_coverable: int
+    total_score: float
+    unscheduled: dict[str, int]
+
+
+def auto_schedule_event(event: Event, *, confirmed_only: bool = False) -> AutoScheduleReport:
+    """Schedule the whole event at once from its suggestions (speed networking).
+
+    Every pair that nobody declined is a candidate, confirmed pairs included; existing
+    meetings stay. The caller commits.
+    """
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            Suggestion.event_id == event.id,
+            Suggestion.answer_low != "declined",
+            Suggestion.answer_high != "declined",
+        )
+    ).all()
+    if confirmed_only:
+        rows = [r for r in rows if r.confirmed]
+    by_pair = {(r.low_id, r.high_id): r for r in rows}
+    slots = event_slots(event)
+    meetings = _active_meetings(event)
+    result = scheduling.auto_schedule(
+        [scheduling.Pair(r.low_id, r.high_id, r.score) for r in rows],
+        _people(event),
+        slots,
+        event.table_names,
+        event.max_meetings_per_attendee,
+        existing=_bookings(meetings, slots),
+    )
+    created = []
+    for booking in result.bookings:
+        low, high = sorted((booking.a, booking.b))
+        meeting = _new_meeting(event, booking, slots[booking.slot], by_pair[(low, high)].id)
+        db.session.add(meeting)
+        created.append(meeting)
+    db.session.flush()
+    for meeting in created:
+        queue_invites(meeting, "REQUEST")
+    unscheduled: dict[str, int] = {}
+    for item in result.unscheduled:
+        unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
+    return AutoScheduleReport(
+        meetings=len(created),
+        attendees_covered=result.attendees_covered,
+        attendees_coverable=result.attendees_coverable,
+        total_score=round(result.total_score, 3),
+        unscheduled=unscheduled,
+    )
+
+
+def cancel_meeting(meeting: Meeting, *, by: str) -> None:
+    """Cancel; the slot and table are freed and both attendees are told (caller commits)."""
+    if meeting.status == "cancelled":
+        return
+    meeting.status = "cancelled"
+    meeting.cancelled_by = by[:200]
+    meeting.sequence += 1
+    meeting.seats = []
+    db.session.flush()
+    queue_invites(meeting, "CANCEL")
+
+
+def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) -> None:
+    """The organizer moves a meeting to another slot and/or table (caller commits).
+
+    Raises BookingError when the new place breaks a rule: a slot that does not exist, an
+    attendee who is busy or unavailable then, a table already taken.
+    """
+    if meeting.status != "confirmed":
+        raise BookingError("Only a confirmed meeting can be moved.")
+    event = meeting.event
+    slots = event_slots(event)
+    slot = next((s for s in slots if s.start == starts_at), None)
+    if slot is None:
+        raise BookingError("That time is not one of the event's meeting slots.")
+    if table_name is not None and table_name not in event.table_names:
+        raise BookingError(f"There is no table called “{table_name}”.")
+    people = _people(event, [meeting.low_id, meeting.high_id])
+    mode = scheduling.combined_mode(people[meeting.low_id].mode, people[meeting.high_id].mode)
+    if table_name is None and mode == "in_person":
+        raise BookingError("Both meet in person only; choose a table.")
+    if table_name is not None and mode == "virtual":
+        raise BookingError("One of them meets online only; leave the table empty.")
+    others = [m for m in _active_meetings(event) if m.id != meeting.id]
+    bookings = _bookings(others, slots)
+    for person_id, person in people.items():
+        if person.sessions is not None and slot.session_index not in person.sessions:
+            raise BookingError(f"{_name(person_id)} is not available in that session.")
+        if any(person_id in (b.a, b.b) and b.slot == slot.index for b in bookings):
+            raise BookingError(f"{_name(person_id)} already has a meeting then.")
+    if table_name and any(b.table == table_name and b.slot == slot.index for b in bookings):
+        raise BookingError(f"{table_name} is taken then.")
+    meeting.starts_at, meeting.ends_at = slot.start, slot.end
+    meeting.table_name = table_name
+    meeting.mode = "in_person" if table_name else "virtual"
+    if meeting.mode == "virtual" and not meeting.virtual_url:
+        meeting.virtual_url = render_virtual_link(event.virtual_link_template, event.slug)
+    meeting.sequence += 1
+    meeting.seats = []
+    db.session.flush()
+    meeting.seats = [
+        MeetingSeat(attendee_id=meeting.low_id, starts_at=slot.start),
+        MeetingSeat(attendee_id=meeting.high_id, starts_at=slot.start),
+    ]
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError as error:
+        raise BookingError("Someone booked that slot a moment ago; choose another.") from error
+    queue_invites(meeting, "REQUEST")
+
+
+def _name(attendee_id: int) -> str:
+    person = db.session.get(Attendee, attendee_id)
+    return person.name if person else "An attendee"
+
+
+# -- calendars and invites -------------------------------------------------------------------
+
+
+def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.CalendarMeeting:
+    """The meeting as `viewer` sees it (or the organizer's neutral view when None)."""
+    event = meeting.event
+    low, high = meeting.low, meeting.high
+    if viewer is None:
+        summary = f"{low.name} & {high.name} - {event.name}"
+        description = ""
+    else:
+        partner = meeting.partner_of(viewer.id)
+        summary = calendar.meeting_summary(partner.name, partner.organization, event.name)
+        lines = []
+        row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
+        if row is not None:
+            lines += ["Why you were matched:"] + [
+                f"- {format_reason(r)}" for r in reasons_for(row, viewer.id)
+            ]
+        if partner.consent_share_contact:
+            contact = [partner.email] + [
+                u for u in (partner.linkedin_url, partner.website_url) if u
+            ]
+            lines += ["", f"Contact {partner.name}: " + ", ".join(contact)]
+        if viewer.access_token:
+            lines += ["", "Your schedule: " + public_url(f"/me/{viewer.access_token}/schedule")]
+        description = "\n".join(lines).strip()
+    if meeting.mode == "virtual":
+        location = meeting.virtual_url or ""
+    else:
+        location = ", ".join(p for p in (meeting.table_name, event.venue) if p)
+    organizer = event.organizer
+    return calendar.CalendarMeeting(
+        uid=meeting.uid,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        timezone=event.timezone,
+        summary=summary,
+        organizer=(organizer.name, organizer.email),
+        attendees=[(low.name, low.email), (high.name, high.email)],
+        sequence=meeting.sequence,
+        description=description,
+        location=location,
+        url=meeting.virtual_url if meeting.mode == "virtual" else None,
+        virtual=meeting.mode == "virtual",
+        status="CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
+        created=meeting.created_at,
+        last_modified=meeting.updated_at or meeting.created_at,
+    )
+
+
+def public_url(path: str) -> str:
+    base = current_app.config.get("PUBLIC_BASE_URL") or (
+        request.host_url.rstrip("/") if has_request_context() else "http://127.0.0.1:5000"
+    )
+    return base.rstrip("/") + path
+
+
+def queue_invites(meeting: Meeting, method: str) -> None:
+    """An iTIP REQUEST or CANCEL email to each attendee, in the caller's transaction."""
+    event = meeting.event
+    for person in (meeting.low, meeting.high):
+        partner = meeting.partner_of(person.id)
+        entry = calendar_meeting(meeting, person)
+        local = event.local(meeting.starts_at)
+        when = f"{local:%A %d %B, %H:%M} ({event.timezone.replace('_', ' ')})"
+        where = entry.location or "to be announced"
+        if method == "CANCEL":
+            subject = f"Cancelled: meeting with {partner.name} at {event.name}"
+            body = f"Hi {person.name},\n\nYour meeting with {partner.name} on {when} is cancelled."
+            # The meeting already carries STATUS:CANCELLED and its raised SEQUENCE.
+            ics = calendar.build_calendar([entry], method="CANCEL")
+        else:
+            prefix = "Updated: " if meeting.sequence > 0 else ""
+            subject = f"{prefix}Meet {partner.name} at {event.name}, {local:%a %H:%M}"
+            body = (
+                f"Hi {person.name},\n\nYou are meeting {partner.name} on {when}.\n"
+                f"Where: {where}\n\n{entry.description}"
+            )
+            ics = calendar.invite_ics(entry)
+        body += "\n\nYour schedule and calendar links: " + public_url(
+            f"/me/{person.access_token}/schedule"
+        )
+        mail.queue_email(
+            db.session,
+            to_email=person.email,
+            to_name=person.name,
+            subject=subject,
+            body_text=body + "\n",
+            ics=ics,
+            ics_method=method,
+            event_id=event.id,
+            meeting_id=meeting.id,
+        )
+
+
+def attendee_meetings(person: Attendee, *, include_cancelled: bool = False) -> list[Meeting]:
+    statement = select(Meeting).where(
+        or_(Meeting.low_id == person.id, Meeting.high_id == person.id)
+    )
+    if not include_cancelled:
+        statement = statement.where(Meeting.status == "confirmed")
+    return list(db.session.scalars(statement.order_by(Meeting.starts_at)))
+
+
+def event_meetings(event: Event, *, include_cancelled: bool = False) -> list[Meeting]:
+    statement = select(Meeting).where(Meeting.event_id == event.id)
+    if not include_cancelled:
+        statement = statement.where(Meeting.status == "confirmed")
+    return list(db.session.scalars(statement.order_by(Meeting.starts_at, Meeting.table_name)))
+
+
+__all__ = [
+    "AutoScheduleReport",
+    "BookingError",
+    "attendee_meetings",
+    "auto_schedule_event",
+    "book_confirmed",
+    "calendar_meeting",
+    "cancel_meeting",
+    "event_meetings",
+    "event_slots",
+    "free_slots_for",
+    "move_meeting",
+    "public_url",
+    "queue_invites",
+]
