@@ -199,8 +199,9 @@ def send_pending(
     nothing already sent or recorded. Call it with no unsaved work in ``session``.
     """
     now = now or datetime.now(UTC)
-    due = session.scalars(
-        select(OutboxMessage)
+    # Ids and attempt counts as seen now: the claim below succeeds only if they still hold.
+    due = session.execute(
+        select(OutboxMessage.id, OutboxMessage.attempts)
         .where(OutboxMessage.status == PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
@@ -216,10 +217,11 @@ def send_pending(
     # of each waiting for its own connection timeout.
     unreachable: str | None = None
     try:
-        for message in due:
-            attempts = _claim(session, message, now)
-            if attempts is None:
+        for message_id, seen in due:
+            if not _claim(session, message_id, seen, now):
                 continue
+            attempts = seen + 1
+            message = session.get_one(OutboxMessage, message_id)
             permanent = False
             try:
                 email_message = build_message(message, sender, now=now)
@@ -367,24 +369,25 @@ def send_in_background(app: Flask) -> threading.Thread | None:
     return worker.request()
 
 
-def _claim(session: SessionLike, message: OutboxMessage, now: datetime) -> int | None:
+def _claim(session: SessionLike, message_id: int, seen_attempts: int, now: datetime) -> bool:
     """Count the attempt and push the message past the lease, unless another sender has.
 
-    Returns the new attempt count, or None when the message is no longer ours to send.
+    The update only matches a row still due with the attempt count this sender saw, so of
+    two senders racing for a message exactly one wins; the database decides, not Python.
     """
-    seen = message.attempts
     claimed = session.execute(
         update(OutboxMessage)
         .where(
-            OutboxMessage.id == message.id,
+            OutboxMessage.id == message_id,
             OutboxMessage.status == PENDING,
-            OutboxMessage.attempts == seen,
+            OutboxMessage.attempts == seen_attempts,
+            OutboxMessage.next_attempt_at <= now,
         )
-        .values(attempts=seen + 1, next_attempt_at=now + CLAIM_LEASE)
+        .values(attempts=seen_attempts + 1, next_attempt_at=now + CLAIM_LEASE)
         .execution_options(synchronize_session=False)
     ).rowcount
     session.commit()
-    return seen + 1 if claimed == 1 else None
+    return claimed == 1
 
 
 def _record_sent(session: SessionLike, message: OutboxMessage, now: datetime) -> None:

@@ -441,6 +441,31 @@ def test_send_in_background(app, event, smtp_server):
         assert db.session.scalar(db.select(OutboxMessage.status)) == "sent"
 
 
+def test_two_senders_at_once_send_each_message_once(app, event, smtp_server):
+    """The background thread and cron may overlap; the claim lets only one send a message."""
+    with app.app_context():
+        for number in range(6):
+            queue(event, f"person{number}@example.com")
+        db.session.commit()
+    start = threading.Barrier(2)
+    reports: list[mail.SendReport] = []
+
+    def sender() -> None:
+        with app.app_context():
+            start.wait(timeout=10)
+            reports.append(mail.send_pending(db.session, app.config, now=NOW))
+
+    threads = [threading.Thread(target=sender) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sum(report.sent for report in reports) == 6
+    recipients = [address for envelope in smtp_server.envelopes for address in envelope.rcpt_tos]
+    assert sorted(recipients) == [f"person{number}@example.com" for number in range(6)]
+
+
 def test_cli_send_mail(app, event, smtp_server, runner):
     with app.app_context():
         queue(event, "ana@example.com")
