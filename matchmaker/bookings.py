@@ -162,6 +162,7 @@ def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meetin
                 db.session.add(meeting)
                 db.session.flush()
         except IntegrityError:
+            current_app.logger.info("booking for pair %s lost a race; retrying", row.id)
             db.session.expire_all()
             continue
         queue_invites(meeting, "REQUEST")

@@ -229,6 +229,64 @@ def suggest_command(path: Path, top_k: int, fmt: str, output) -> None:  # noqa: 
     click.echo(f"{report.written} suggestions for {report.people} attendees.", err=True)
 
 
+@click.command("schedule")
+@click.argument("event_ref", metavar="EVENT")
+@click.option(
+    "--confirmed-only", is_flag=True, help="Schedule confirmed matches only, not all suggestions."
+)
+@with_appcontext
+def schedule_command(event_ref: str, confirmed_only: bool) -> None:
+    """Auto-schedule EVENT: book meetings for its suggested pairs into free slots and tables."""
+    from . import bookings
+
+    event = find_event(event_ref)
+    if not event.sessions:
+        raise click.ClickException("the event has no networking sessions to schedule into")
+    report = bookings.auto_schedule_event(event, confirmed_only=confirmed_only)
+    db.session.commit()
+    click.echo(
+        f"{report.meetings} meetings booked; {report.attendees_covered} of "
+        f"{report.attendees_coverable} attendees who could meet someone have a meeting; "
+        f"total score {report.total_score:.2f}."
+    )
+    for reason, count in sorted(report.unscheduled.items()):
+        click.echo(f"  {count} pairs not scheduled: {reason.replace('_', ' ')}")
+    click.echo("Invitations wait in the outbox; `flask send-mail` sends them.")
+
+
+@click.command("export-calendars")
+@click.argument("event_ref", metavar="EVENT")
+@click.argument("directory", metavar="DIR", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_calendars_command(event_ref: str, directory: Path) -> None:
+    """Write one .ics per attendee (named by email) and the whole event's into DIR."""
+    from . import bookings, calendar
+    from .models import Meeting
+
+    event = find_event(event_ref)
+    directory.mkdir(parents=True, exist_ok=True)
+    meetings = bookings.event_meetings(event, include_cancelled=True)
+    per_person: dict[int, list[Meeting]] = {}
+    for meeting in meetings:
+        per_person.setdefault(meeting.low_id, []).append(meeting)
+        per_person.setdefault(meeting.high_id, []).append(meeting)
+    people = db.session.scalars(db.select(Attendee).where(Attendee.id.in_(list(per_person))))
+    written = 0
+    for person in people:
+        entries = [bookings.calendar_meeting(m, person) for m in per_person[person.id]]
+        data = calendar.attendee_ics(entries, name=f"{event.name}: {person.name}")
+        (directory / f"{_safe_filename(person.email)}.ics").write_bytes(data)
+        written += 1
+    whole = [bookings.calendar_meeting(m, None) for m in meetings]
+    (directory / f"{event.slug}.ics").write_bytes(calendar.event_ics(whole, name=event.name))
+    click.echo(f"Wrote {written} attendee calendars and {event.slug}.ics to {directory}.")
+
+
+def _safe_filename(email: str) -> str:
+    """Emails are safe file names once path separators and odd characters are replaced."""
+    return "".join(c if c.isalnum() or c in "@._+-" else "_" for c in email)[:200]
+
+
 def init_app(app: Flask) -> None:
     for command in (
         demo_command,
@@ -238,5 +296,7 @@ def init_app(app: Flask) -> None:
         send_mail_command,
         match_command,
         suggest_command,
+        schedule_command,
+        export_calendars_command,
     ):
         app.cli.add_command(command)

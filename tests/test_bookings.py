@@ -1,0 +1,256 @@
+"""Booking confirmed pairs into slots and tables, in the database, including races."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import icalendar
+import pytest
+from calendar_checks import check_calendar
+from conftest import make_attendee, make_event, make_organizer
+
+from matchmaker import bookings, scheduling
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Event,
+    Meeting,
+    MeetingSeat,
+    NetworkingSession,
+    OutboxMessage,
+    Suggestion,
+)
+
+START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+
+
+def setup_event(tables=("Table 1",), minutes=15, sessions=((0, 60),), **overrides):
+    event = make_event(
+        make_organizer(),
+        table_names=list(tables),
+        meeting_minutes=minutes,
+        buffer_minutes=0,
+        sessions=[
+            NetworkingSession(
+                name=f"S{n}",
+                starts_at=START + timedelta(minutes=a),
+                ends_at=START + timedelta(minutes=b),
+            )
+            for n, (a, b) in enumerate(sessions)
+        ],
+        **overrides,
+    )
+    return event
+
+
+def confirmed(event, a, b, score=0.5) -> Suggestion:
+    low, high = sorted((a.id, b.id))
+    row = Suggestion(
+        event_id=event.id,
+        low_id=low,
+        high_id=high,
+        score=score,
+        answer_low="interested",
+        answer_high="interested",
+        rank_low=1,
+        rank_high=1,
+        reasons={"low_helps": [["React", "React"]], "high_helps": [], "shared": []},
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def test_book_confirmed_takes_the_earliest_slot_and_a_table(app):
+    with app.app_context():
+        event = setup_event()
+        ana = make_attendee(event, "ana@x.org", name="Ana", consent_share_contact=True)
+        ivan = make_attendee(event, "ivan@y.org", name="Ivan")
+        meeting = bookings.book_confirmed(confirmed(event, ana, ivan))
+        db.session.commit()
+        assert meeting.starts_at == START and meeting.ends_at == START + timedelta(minutes=15)
+        assert meeting.table_name == "Table 1" and meeting.mode == "in_person"
+        assert {s.attendee_id for s in meeting.seats} == {ana.id, ivan.id}
+        mails = db.session.scalars(db.select(OutboxMessage)).all()
+        assert {m.to_email for m in mails} == {"ana@x.org", "ivan@y.org"}
+        assert all(m.ics_method == "REQUEST" for m in mails)
+        ivan_mail = next(m for m in mails if m.to_email == "ivan@y.org")
+        assert "Meet Ana" in ivan_mail.subject
+        assert "ana@x.org" in ivan_mail.body_text  # Ana agreed to share her contact
+        assert "ivan@y.org" not in next(m for m in mails if m.to_email == "ana@x.org").body_text
+        for message in mails:
+            check_calendar(message.ics.encode())
+
+
+def test_virtual_attendee_gets_a_private_video_room(app):
+    with app.app_context():
+        event = setup_event()
+        a = make_attendee(event, "a@x.org", meeting_mode="virtual")
+        b = make_attendee(event, "b@y.org")
+        meeting = bookings.book_confirmed(confirmed(event, a, b))
+        assert meeting.mode == "virtual" and meeting.table_name is None
+        assert meeting.virtual_url.startswith("https://meet.jit.si/test-event-")
+        entry = bookings.calendar_meeting(meeting, a)
+        assert entry.virtual and entry.location == meeting.virtual_url
+
+
+def test_pairs_who_cannot_meet_get_no_meeting(app):
+    with app.app_context():
+        event = setup_event()
+        a = make_attendee(event, "a@x.org", meeting_mode="in_person")
+        b = make_attendee(event, "b@y.org", meeting_mode="virtual")
+        assert bookings.book_confirmed(confirmed(event, a, b)) is None
+        c = make_attendee(event, "c@x.org", available_session_ids=[])
+        assert bookings.book_confirmed(confirmed(event, c, make_attendee(event, "d@y.org"))) is None
+
+
+def test_one_table_and_a_shared_person_push_meetings_later(app):
+    with app.app_context():
+        event = setup_event(tables=("Table 1",))
+        x, a, b = (make_attendee(event, f"{n}@x{n}.org", meeting_mode="in_person") for n in "xab")
+        first = bookings.book_confirmed(confirmed(event, x, a))
+        second = bookings.book_confirmed(confirmed(event, x, b))
+        db.session.commit()
+        assert second.starts_at == first.starts_at + timedelta(minutes=15)
+        c, d = (make_attendee(event, f"{n}@y{n}.org", meeting_mode="in_person") for n in "cd")
+        third = bookings.book_confirmed(confirmed(event, c, d))
+        assert third.starts_at == START + timedelta(minutes=30)  # the table is busy before
+
+
+def test_max_meetings_per_attendee_is_respected(app):
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2"), max_meetings_per_attendee=1)
+        x, a, b = (make_attendee(event, f"{n}@x{n}.org") for n in "xab")
+        assert bookings.book_confirmed(confirmed(event, x, a)) is not None
+        assert bookings.book_confirmed(confirmed(event, x, b)) is None
+
+
+def test_cancel_frees_the_slot_and_tells_both(app):
+    with app.app_context():
+        event = setup_event()
+        a, b = make_attendee(event, "a@x.org"), make_attendee(event, "b@y.org")
+        meeting = bookings.book_confirmed(confirmed(event, a, b))
+        db.session.commit()
+        bookings.cancel_meeting(meeting, by="a")
+        db.session.commit()
+        assert meeting.status == "cancelled" and meeting.sequence == 1
+        assert db.session.scalar(db.select(db.func.count()).select_from(MeetingSeat)) == 0
+        cancels = db.session.scalars(
+            db.select(OutboxMessage).where(OutboxMessage.ics_method == "CANCEL")
+        ).all()
+        assert len(cancels) == 2
+        parsed = icalendar.Calendar.from_ical(cancels[0].ics)
+        vevent = next(iter(parsed.walk("VEVENT")))
+        assert str(vevent["STATUS"]) == "CANCELLED" and int(vevent["SEQUENCE"]) == 1
+        assert str(vevent["UID"]) == meeting.uid
+        check_calendar(cancels[0].ics.encode())
+        c, d = make_attendee(event, "c@x.org"), make_attendee(event, "d@y.org")
+        again = bookings.book_confirmed(confirmed(event, c, d))
+        assert again.starts_at == START and again.table_name == meeting.table_name
+
+
+def test_move_keeps_uid_raises_sequence_and_checks_rules(app):
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2"))
+        a, b, c, d = (make_attendee(event, f"{n}@{n}.org") for n in "abcd")
+        first = bookings.book_confirmed(confirmed(event, a, b))
+        second = bookings.book_confirmed(confirmed(event, c, d))
+        db.session.commit()
+        uid = first.uid
+        assert second.starts_at == first.starts_at and second.table_name == "T2"
+        with pytest.raises(bookings.BookingError, match="T2 is taken"):
+            bookings.move_meeting(first, START, "T2")
+        with pytest.raises(bookings.BookingError, match="not one of the event's meeting slots"):
+            bookings.move_meeting(first, START + timedelta(minutes=7), "T1")
+        with pytest.raises(bookings.BookingError, match="no table called"):
+            bookings.move_meeting(first, START, "Nope")
+        bookings.move_meeting(first, START + timedelta(minutes=30), "T2")
+        db.session.commit()
+        assert first.uid == uid and first.sequence == 1
+        assert first.starts_at == START + timedelta(minutes=30)
+        latest = db.session.scalars(
+            db.select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(2)
+        ).all()
+        assert all("Updated:" in m.subject for m in latest)
+        event_ = icalendar.Calendar.from_ical(latest[0].ics)
+        vevent = next(iter(event_.walk("VEVENT")))
+        assert str(vevent["UID"]) == uid and int(vevent["SEQUENCE"]) == 1
+
+
+def test_auto_schedule_books_a_valid_whole_event(app):
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2", "T3"), sessions=((0, 60), (120, 180)))
+        people = [make_attendee(event, f"p{n}@org{n}.org") for n in range(12)]
+        for i, a in enumerate(people):
+            for b in people[i + 1 : i + 4]:
+                row = confirmed(event, a, b, score=0.1 * ((i % 5) + 1))
+                row.answer_high = "none"
+        db.session.commit()
+        report = bookings.auto_schedule_event(event)
+        db.session.commit()
+        meetings = db.session.scalars(db.select(Meeting)).all()
+        assert report.meetings == len(meetings) > 0
+        assert report.attendees_covered == 12
+        slots = bookings.event_slots(event)
+        booked = bookings._bookings(meetings, slots)
+        people_map = bookings._people(event)
+        assert (
+            scheduling.find_violations(
+                booked, people_map, slots, event.table_names, event.max_meetings_per_attendee
+            )
+            == []
+        )
+
+
+def test_concurrent_confirmations_never_double_book(app):
+    """Two requests confirm different pairs that share one person at the same moment."""
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2", "T3"))
+        x = make_attendee(event, "x@x.org")
+        partners = [make_attendee(event, f"p{n}@p{n}.org") for n in range(4)]
+        row_ids = [confirmed(event, x, p).id for p in partners]
+        x_id = x.id
+    barrier = threading.Barrier(len(row_ids))
+    errors: list[BaseException] = []
+
+    def confirm(row_id: int) -> None:
+        try:
+            with app.app_context():
+                row = db.session.get(Suggestion, row_id)
+                bookings._people(db.session.get(Event, row.event_id))  # warm up the session
+                barrier.wait(timeout=10)
+                bookings.book_confirmed(row)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - reported to the main thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in row_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    with app.app_context():
+        seats = db.session.execute(db.select(MeetingSeat.attendee_id, MeetingSeat.starts_at)).all()
+        assert len(seats) == len(set(seats))  # nobody in two places at once
+        x_slots = [s for a, s in seats if a == x_id]
+        assert len(x_slots) == len(row_ids) and len(set(x_slots)) == len(row_ids)
+
+
+def test_schedule_and_export_calendars_commands(app, runner, tmp_path):
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2"))
+        people = [make_attendee(event, f"p{n}@o{n}.org", name=f"P{n}") for n in range(6)]
+        for a, b in zip(people, people[1:], strict=False):
+            confirmed(event, a, b)
+    result = runner.invoke(args=["schedule", "test-event"])
+    assert result.exit_code == 0, result.output
+    assert "meetings booked" in result.output and "6 of 6 attendees" in result.output
+    result = runner.invoke(args=["export-calendars", "test-event", str(tmp_path / "cals")])
+    assert result.exit_code == 0, result.output
+    files = sorted(p.name for p in (tmp_path / "cals").iterdir())
+    assert "p0@o0.org.ics" in files and "test-event.ics" in files
+    for path in (tmp_path / "cals").iterdir():
+        check_calendar(path.read_bytes())
+    assert runner.invoke(args=["schedule", "nope"]).exit_code == 2
