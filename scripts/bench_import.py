@@ -74,6 +74,19 @@ def make_csv(rows: int, seed: int = 7) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def make_xlsx(rows: int) -> bytes:
+    """The same rows as an Excel workbook, as organizers often download them."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    for row in csv.reader(io.StringIO(make_csv(rows).decode("utf-8"))):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def fresh_event(app) -> int:
     with app.app_context():
         db.drop_all()
@@ -92,10 +105,12 @@ def fresh_event(app) -> int:
         return event.id
 
 
-def fast_import(app, event_id: int, data: bytes) -> tuple[float, float, int, int]:
+def fast_import(
+    app, event_id: int, data: bytes, filename: str = "bench.csv"
+) -> tuple[float, float, int, int]:
     with app.app_context():
         start = time.perf_counter()
-        _, _, report = importing.parse_attendee_file(data, "bench.csv")
+        _, _, report = importing.parse_attendee_file(data, filename)
         parsed = time.perf_counter()
         result = import_records(db.session.get(Event, event_id), report.records)
         db.session.commit()
@@ -156,13 +171,22 @@ def main() -> None:
             f"re-import    : parse+validate {parse_s2:6.2f} s, write {write_s2:6.2f} s, "
             f"total {parse_s2 + write_s2:6.2f} s ({updated:,} updated)"
         )
+        event_id = fresh_event(app)
+        workbook = make_xlsx(args.rows)
+        parse_x, write_x, created_x, _ = fast_import(app, event_id, workbook, "bench.xlsx")
+        print(
+            f"xlsx import  : parse+validate {parse_x:6.2f} s, write {write_x:6.2f} s, "
+            f"total {parse_x + write_x:6.2f} s ({created_x:,} created, "
+            f"{len(workbook) / 1e6:.1f} MB workbook)"
+        )
         if not args.skip_naive:
             event_id = fresh_event(app)
             naive_s = naive_import(app, event_id, data)
             print(f"naive import : total {naive_s:6.2f} s (one query and one object per row)")
             print(f"speed-up     : {naive_s / (parse_s + write_s):.1f}x")
-        target = "OK" if parse_s + write_s < 5 else "OVER TARGET"
-        print(f"target < 5 s : {target}")
+        for label, seconds in (("csv", parse_s + write_s), ("xlsx", parse_x + write_x)):
+            target = "OK" if seconds < 5 else "OVER TARGET"
+            print(f"target < 5 s : {label} {target}")
         with app.app_context():
             db.engine.dispose()
 
