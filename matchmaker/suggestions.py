@@ -32,20 +32,6 @@ class AnswerError(ValueError):
 # -- profiles and settings -------------------------------------------------------------------
 
 
-def attendee_profile(person: Attendee) -> Profile:
-    sessions = person.available_session_ids
-    return Profile(
-        id=person.id,
-        can_help_with=tuple(person.can_help_with or ()),
-        looking_for=tuple(person.looking_for or ()),
-        interests=tuple(person.interests or ()),
-        role=person.role,
-        organization=person.organization or "",
-        meeting_mode=person.meeting_mode,
-        sessions=None if sessions is None else frozenset(sessions),
-    )
-
-
 PROFILE_COLUMNS = (
     Attendee.id,
     Attendee.can_help_with,
@@ -59,18 +45,18 @@ PROFILE_COLUMNS = (
 )
 
 
-def _profile_from_row(row) -> Profile:  # noqa: ANN001 - a Row of PROFILE_COLUMNS
+def attendee_profile(person) -> Profile:  # noqa: ANN001 - an Attendee or a Row of PROFILE_COLUMNS
+    """What matching needs to know about an attendee, from the model or a lighter row."""
+    sessions = person.available_session_ids
     return Profile(
-        id=row.id,
-        can_help_with=tuple(row.can_help_with or ()),
-        looking_for=tuple(row.looking_for or ()),
-        interests=tuple(row.interests or ()),
-        role=row.role,
-        organization=row.organization or "",
-        meeting_mode=row.meeting_mode,
-        sessions=None
-        if row.available_session_ids is None
-        else frozenset(row.available_session_ids),
+        id=person.id,
+        can_help_with=tuple(person.can_help_with or ()),
+        looking_for=tuple(person.looking_for or ()),
+        interests=tuple(person.interests or ()),
+        role=person.role,
+        organization=person.organization or "",
+        meeting_mode=person.meeting_mode,
+        sessions=None if sessions is None else frozenset(sessions),
     )
 
 
@@ -264,7 +250,7 @@ def _load_profiles(event_id: int) -> tuple[list[Profile], datetime | None]:
         select(*PROFILE_COLUMNS).where(Attendee.event_id == event_id).order_by(Attendee.id)
     ).all()
     stamp = max((r.updated_at for r in rows), default=None)
-    return [_profile_from_row(r) for r in rows], stamp
+    return [attendee_profile(r) for r in rows], stamp
 
 
 def compute_matches(
@@ -314,7 +300,7 @@ def refresh_after_change(event: Event) -> set[int]:
         if cached.stamp is not None:
             statement = statement.where(Attendee.updated_at > cached.stamp)
         for row in db.session.execute(statement):
-            changed |= matcher.update(_profile_from_row(row))
+            changed |= matcher.update(attendee_profile(row))
             cached.ids.add(row.id)
             cached.stamp = max(cached.stamp or row.updated_at, row.updated_at)
         current_ids = set(
