@@ -163,3 +163,5 @@ def answer(token: str, suggestion_id: int):
     else:
         flash(f"Noted. We'll tell you when {partner.name} wants to meet too.", "success")
     return redirect(url_for("attendee.suggestions", token=token))
+
+from . import schedule_views  # noqa: E402, F401 - registers the schedule pages on bp

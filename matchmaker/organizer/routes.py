@@ -390,3 +390,5 @@ def import_preview(event_id: int, upload_id: int):
     )
 
 from . import matching_views  # noqa: E402, F401 - registers the matching pages on bp
+
+from . import schedule_views  # noqa: E402, F401  # isort: skip - registers the schedule pages

@@ -1,0 +1,260 @@
+"""An attendee's own schedule: meetings, calendar downloads and feed, cancelling, booking.
+
+Every page is reached through the attendee's private link; a meeting or match that is not
+theirs is a 404, so ids say nothing about other people's schedules.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import and_, or_, select
+
+from .. import bookings, calendar, mail
+from ..extensions import db
+from ..matching import Reason
+from ..models import Attendee, Meeting, Suggestion
+from ..scheduling import Slot
+from ..suggestions import reasons_for
+from ..templating import format_local
+from .routes import attendee_by_token, bp
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Response:
+    """An iCalendar body as a download, or inline for a subscribed feed.
+
+    Nothing is cached along the way: the calendar changes whenever a meeting does, and it
+    names people.
+    """
+    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "calendar.ics"
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
+    response.cache_control.no_cache = True
+    response.cache_control.private = True
+    return response
+
+
+@dataclass
+class Agenda:
+    """One meeting as the attendee's schedule shows it."""
+
+    meeting: Meeting
+    partner: Attendee
+    reasons: list[Reason]
+    own_time: bool
+    google_url: str
+    outlook_url: str
+
+
+@dataclass
+class Pending:
+    """A confirmed match still waiting for a meeting, with the slots both have free."""
+
+    row: Suggestion
+    partner: Attendee
+    reasons: list[Reason]
+    slots: list[Slot] = field(default_factory=list)
+
+
+def _own_meeting(person: Attendee, meeting_id: int) -> Meeting:
+    meeting = db.session.get(Meeting, meeting_id)
+    if meeting is None or person.id not in (meeting.low_id, meeting.high_id):
+        abort(404)
+    return meeting
+
+
+def _own_zone(person: Attendee) -> str | None:
+    """The attendee's own zone when it differs from the event's and is a real zone."""
+    zone = person.timezone
+    if not zone or zone == person.event.timezone:
+        return None
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return zone
+
+
+def _load_people_and_rows(person: Attendee, meetings: list[Meeting]) -> None:
+    """Partners and suggestion rows in two queries, so the agenda needs no query per meeting."""
+    partner_ids = {m.high_id if m.low_id == person.id else m.low_id for m in meetings}
+    if partner_ids:
+        db.session.scalars(select(Attendee).where(Attendee.id.in_(partner_ids))).all()
+    row_ids = {m.suggestion_id for m in meetings if m.suggestion_id}
+    if row_ids:
+        db.session.scalars(select(Suggestion).where(Suggestion.id.in_(row_ids))).all()
+
+
+def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
+    _load_people_and_rows(person, meetings)
+    own_zone = _own_zone(person)
+    items = []
+    for meeting in meetings:
+        row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
+        entry = bookings.calendar_meeting(meeting, person)
+        items.append(
+            Agenda(
+                meeting=meeting,
+                partner=meeting.partner_of(person.id),
+                reasons=reasons_for(row, person.id) if row is not None else [],
+                own_time=own_zone is not None
+                and (meeting.mode == "virtual" or person.meeting_mode == "virtual"),
+                google_url=calendar.google_calendar_url(entry),
+                outlook_url=calendar.outlook_calendar_url(entry),
+            )
+        )
+    return items
+
+
+def _pending(person: Attendee, meetings: list[Meeting]) -> list[Pending]:
+    booked = {(m.low_id, m.high_id) for m in meetings}
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            or_(Suggestion.low_id == person.id, Suggestion.high_id == person.id),
+            and_(Suggestion.answer_low == "interested", Suggestion.answer_high == "interested"),
+        )
+    ).all()
+    rows = [r for r in rows if (r.low_id, r.high_id) not in booked]
+    if not rows:
+        return []
+    partner_ids = {r.partner_id(person.id) for r in rows}
+    partners = {
+        a.id: a for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(partner_ids)))
+    }
+    return [
+        Pending(
+            row=row,
+            partner=partners[row.partner_id(person.id)],
+            reasons=reasons_for(row, person.id),
+            slots=bookings.free_slots_for(row),
+        )
+        for row in sorted(rows, key=lambda r: -r.score)
+    ]
+
+
+def _feed_urls(person: Attendee) -> tuple[str, str]:
+    """The feed's https address and the same as webcal://, which calendar apps subscribe to."""
+    https = bookings.public_url(url_for("attendee.feed", token=person.access_token))
+    return https, "webcal://" + https.split("://", 1)[1]
+
+
+@bp.route("/me/<token>/schedule")
+def schedule(token: str):
+    person = attendee_by_token(token)
+    meetings = bookings.attendee_meetings(person)
+    feed_url, webcal_url = _feed_urls(person)
+    return render_template(
+        "attendee/schedule.html",
+        event=person.event,
+        person=person,
+        agenda=_agenda(person, meetings),
+        pending=_pending(person, meetings),
+        own_zone=_own_zone(person),
+        feed_url=feed_url,
+        webcal_url=webcal_url,
+    )
+
+
+@bp.route("/me/<token>/meetings/<int:meeting_id>.ics")
+def meeting_ics(token: str, meeting_id: int):
+    person = attendee_by_token(token)
+    meeting = _own_meeting(person, meeting_id)
+    partner = meeting.partner_of(person.id)
+    body = calendar.meeting_ics(bookings.calendar_meeting(meeting, person))
+    return calendar_response(body, f"meeting-{partner.name}.ics")
+
+
+def _attendee_calendar(person: Attendee) -> bytes:
+    """Every meeting of the attendee, cancelled ones included so calendars drop them."""
+    meetings = bookings.attendee_meetings(person, include_cancelled=True)
+    _load_people_and_rows(person, meetings)
+    return calendar.attendee_ics(
+        [bookings.calendar_meeting(m, person) for m in meetings],
+        name=f"{person.event.name}: my meetings",
+    )
+
+
+@bp.route("/me/<token>/calendar.ics")
+def calendar_ics(token: str):
+    person = attendee_by_token(token)
+    return calendar_response(_attendee_calendar(person), f"{person.event.slug}-my-meetings.ics")
+
+
+@bp.route("/me/<token>/feed.ics")
+def feed(token: str):
+    person = attendee_by_token(token)
+    return calendar_response(_attendee_calendar(person), "feed.ics", inline=True)
+
+
+@bp.route("/me/<token>/meetings/<int:meeting_id>/cancel", methods=["POST"])
+def cancel_meeting(token: str, meeting_id: int):
+    person = attendee_by_token(token)
+    meeting = _own_meeting(person, meeting_id)
+    partner = meeting.partner_of(person.id)
+    if meeting.status == "cancelled":
+        flash(f"Your meeting with {partner.name} was already cancelled.", "info")
+        return redirect(url_for("attendee.schedule", token=token))
+    bookings.cancel_meeting(meeting, by=person.name)
+    db.session.commit()
+    mail.send_in_background(current_app._get_current_object())
+    flash(
+        f"Your meeting with {partner.name} is cancelled. We are emailing {partner.name} to "
+        "let them know, and the time is free again in both your schedules.",
+        "success",
+    )
+    return redirect(url_for("attendee.schedule", token=token))
+
+
+@bp.route("/me/<token>/matches/<int:suggestion_id>/book", methods=["POST"])
+def book_slot(token: str, suggestion_id: int):
+    person = attendee_by_token(token)
+    row = db.session.get(Suggestion, suggestion_id)
+    if row is None or person.id not in (row.low_id, row.high_id) or not row.confirmed:
+        abort(404)
+    back = redirect(url_for("attendee.schedule", token=token))
+    slot_index = request.form.get("slot", type=int)
+    if slot_index is None:
+        flash("Choose a time for the meeting first.", "warning")
+        return back
+    booked = _active_meeting_of(row)
+    if booked is not None:
+        when = format_local(booked.starts_at, person.event.timezone, "%a %d %b at %H:%M")
+        flash(
+            f"Your meeting with {booked.partner_of(person.id).name} is already booked for {when}.",
+            "info",
+        )
+        return back
+    meeting = bookings.book_confirmed(row, within={slot_index})
+    if meeting is None:
+        db.session.rollback()
+        flash(
+            "That time is no longer free for both of you. Please choose another.",
+            "warning",
+        )
+        return back
+    db.session.commit()
+    mail.send_in_background(current_app._get_current_object())
+    partner = meeting.partner_of(person.id)
+    when = format_local(meeting.starts_at, person.event.timezone, "%a %d %b at %H:%M")
+    flash(
+        f"Your meeting with {partner.name} is booked for {when}. "
+        "You both get an invitation by email.",
+        "success",
+    )
+    return back
+
+
+def _active_meeting_of(row: Suggestion) -> Meeting | None:
+    return db.session.scalar(
+        select(Meeting).where(
+            Meeting.low_id == row.low_id,
+            Meeting.high_id == row.high_id,
+            Meeting.status == "confirmed",
+        )
+    )

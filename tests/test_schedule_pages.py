@@ -1,0 +1,545 @@
+"""The schedule pages: an attendee's agenda and calendars, the organizer's grid and exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from calendar_checks import check_calendar
+from conftest import csrf_from, make_attendee, make_event, make_organizer, post_form
+from icalendar import Calendar
+from sqlalchemy import func, select
+
+from matchmaker import bookings, scheduling
+from matchmaker.extensions import db
+from matchmaker.models import (
+    Attendee,
+    Event,
+    Meeting,
+    MeetingSeat,
+    NetworkingSession,
+    OutboxMessage,
+    Suggestion,
+)
+
+# The default test event: one session, 10:00-12:00 in Helsinki (UTC+2 in December).
+SESSION_START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+QUARTER = timedelta(minutes=15)
+
+
+def confirmed_pair(event: Event, a, b, *, score: float = 0.7, **answers) -> Suggestion:  # noqa: ANN001, ANN003
+    low, high = sorted((a, b), key=lambda p: p.id)
+    row = Suggestion(
+        event_id=event.id,
+        low_id=low.id,
+        high_id=high.id,
+        score=score,
+        reasons={"low_helps": [["React", "frontend"]], "high_helps": [], "shared": []},
+        answer_low=answers.get("answer_low", "interested"),
+        answer_high=answers.get("answer_high", "interested"),
+    )
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def book(row: Suggestion, **kw) -> Meeting:  # noqa: ANN003
+    meeting = bookings.book_confirmed(row, **kw)
+    assert meeting is not None
+    db.session.commit()
+    return meeting
+
+
+@pytest.fixture
+def setup(app):  # noqa: ANN201
+    """An event with two tables and 15-minute slots; Ana and Ivan have a booked meeting."""
+    with app.app_context():
+        organizer = make_organizer()
+        event = make_event(organizer, meeting_minutes=15, buffer_minutes=0, venue="Main hall")
+        ana = make_attendee(
+            event, "ana@x.org", name="Ana Silva", organization="Acme", role="founder"
+        )
+        ivan = make_attendee(
+            event, "ivan@y.org", name="Ivan Berg", organization="Fund", role="investor"
+        )
+        eve = make_attendee(event, "eve@z.org", name="Eve Novak", organization="Zed")
+        meeting = book(confirmed_pair(event, ana, ivan))
+        data = {
+            "event_id": event.id,
+            "meeting_id": meeting.id,
+            "uid": meeting.uid,
+            "ana": ana.access_token,
+            "ivan": ivan.access_token,
+            "eve": eve.access_token,
+            "ana_id": ana.id,
+            "ivan_id": ivan.id,
+            "eve_id": eve.id,
+        }
+    return data
+
+
+def test_attendee_schedule_shows_the_meeting_in_event_time(client, setup):
+    page = client.get(f"/me/{setup['ana']}/schedule")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "My schedule" in html and 'aria-current="page"' in html
+    assert "Meet Ivan Berg" in html and "Fund" in html and "Investor" in html
+    assert "10:00–10:15" in html  # 08:00 UTC in Helsinki in December
+    assert "Table 1, Main hall" in html
+    assert "You can help with: React" in html
+    assert f"/me/{setup['ana']}/meetings/{setup['meeting_id']}.ics" in html
+    assert "https://calendar.google.com/calendar/render?" in html
+    assert "https://outlook.live.com/calendar/" in html
+    assert f"webcal://localhost/me/{setup['ana']}/feed.ics" in html
+    assert "Yes, cancel my meeting with Ivan Berg" in html
+    assert "Your time" not in html
+
+
+def test_virtual_attendee_sees_their_own_time_too(app, client):
+    with app.app_context():
+        event = make_event(make_organizer(), meeting_minutes=15, buffer_minutes=0)
+        ana = make_attendee(event, "ana@x.org", meeting_mode="virtual", timezone="America/New_York")
+        ivan = make_attendee(event, "ivan@y.org")
+        meeting = book(confirmed_pair(event, ana, ivan))
+        assert meeting.mode == "virtual" and meeting.virtual_url
+        token, url = ana.access_token, meeting.virtual_url
+    html = client.get(f"/me/{token}/schedule").get_data(as_text=True)
+    assert "10:00–10:15" in html
+    assert "Your time: Thu 10 Dec, 03:00–03:15 (New York)" in html
+    assert url in html and "join the video call" in html
+
+
+def test_meeting_ics_is_a_valid_download_of_the_meeting(client, setup):
+    response = client.get(f"/me/{setup['ana']}/meetings/{setup['meeting_id']}.ics")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert ".ics" in response.headers["Content-Disposition"]
+    check_calendar(response.data, expected={setup["uid"]: (SESSION_START, SESSION_START + QUARTER)})
+    event = Calendar.from_ical(response.data).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "Meet Ivan Berg (Fund) - Test Event"
+
+
+def test_bundle_and_feed_carry_cancelled_meetings(app, client, setup):
+    with app.app_context():
+        event = db.session.get(Event, setup["event_id"])
+        ana, eve = (
+            db.session.get(Attendee, setup["ana_id"]),
+            db.session.get(Attendee, setup["eve_id"]),
+        )
+        other = book(confirmed_pair(event, ana, eve))
+        bookings.cancel_meeting(other, by="Eve Novak")
+        db.session.commit()
+        cancelled_uid, cancelled_start = other.uid, other.starts_at
+    for path, disposition in (("calendar.ics", "attachment"), ("feed.ics", "inline")):
+        response = client.get(f"/me/{setup['ana']}/{path}")
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+        assert response.headers["Content-Disposition"].startswith(disposition)
+        assert "no-cache" in response.headers["Cache-Control"]
+        check_calendar(
+            response.data,
+            expected={
+                setup["uid"]: (SESSION_START, SESSION_START + QUARTER),
+                cancelled_uid: (cancelled_start, cancelled_start + QUARTER),
+            },
+        )
+        statuses = {
+            str(e["UID"]): str(e["STATUS"])
+            for e in Calendar.from_ical(response.data).walk("VEVENT")
+        }
+        assert statuses == {setup["uid"]: "CONFIRMED", cancelled_uid: "CANCELLED"}
+
+
+def test_attendee_sees_only_their_own_meetings(client, setup):
+    eve = setup["eve"]
+    assert client.get(f"/me/{eve}/meetings/{setup['meeting_id']}.ics").status_code == 404
+    assert client.get(f"/me/{eve}/meetings/999.ics").status_code == 404
+    assert "Ivan Berg" not in client.get(f"/me/{eve}/schedule").get_data(as_text=True)
+    response = post_form(
+        client,
+        f"/me/{eve}/meetings/{setup['meeting_id']}/cancel",
+        {},
+        form_url=f"/me/{setup['ana']}/schedule",
+    )
+    assert response.status_code == 404
+    assert client.get("/me/not-a-token/schedule").status_code == 404
+
+
+def test_attendee_cancels_and_both_are_told(app, client, setup):
+    response = post_form(
+        client,
+        f"/me/{setup['ana']}/meetings/{setup['meeting_id']}/cancel",
+        {},
+        form_url=f"/me/{setup['ana']}/schedule",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "Your meeting with Ivan Berg is cancelled" in html
+    assert "emailing Ivan Berg" in html
+    assert "No meetings yet" in html
+    with app.app_context():
+        meeting = db.session.get(Meeting, setup["meeting_id"])
+        assert meeting.status == "cancelled" and meeting.cancelled_by == "Ana Silva"
+        assert db.session.scalar(select(func.count()).select_from(MeetingSeat)) == 0
+        cancels = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.ics_method == "CANCEL")
+        ).all()
+        assert sorted(m.to_email for m in cancels) == ["ana@x.org", "ivan@y.org"]
+        # The slot is free again: Ivan and Eve can now book it.
+        row = confirmed_pair(meeting.event, meeting.high, db.session.get(Attendee, setup["eve_id"]))
+        assert book(row).starts_at == SESSION_START
+    # The cancelled meeting's own download still works and says CANCELLED.
+    ics = client.get(f"/me/{setup['ana']}/meetings/{setup['meeting_id']}.ics").data
+    check_calendar(ics)
+    assert b"STATUS:CANCELLED" in ics
+
+
+def test_cancel_needs_the_csrf_token(app, client, setup):
+    response = client.post(f"/me/{setup['ana']}/meetings/{setup['meeting_id']}/cancel")
+    assert response.status_code == 400
+    with app.app_context():
+        assert db.session.get(Meeting, setup["meeting_id"]).status == "confirmed"
+
+
+def test_pending_match_books_the_chosen_free_slot(app, client, setup):
+    with app.app_context():
+        row = confirmed_pair(
+            db.session.get(Event, setup["event_id"]),
+            db.session.get(Attendee, setup["ana_id"]),
+            db.session.get(Attendee, setup["eve_id"]),
+        )
+        row_id = row.id
+    page = client.get(f"/me/{setup['eve']}/schedule").get_data(as_text=True)
+    assert "Matches waiting for a time" in page
+    assert "Book this time" in page
+    # Ana is busy in the first slot, so the first free common slot starts at 10:15.
+    assert '<option value="0">' not in page
+    assert '<option value="1">Thu 10 Dec, 10:15–10:30</option>' in page
+    response = client.post(
+        f"/me/{setup['eve']}/matches/{row_id}/book",
+        data={"csrf_token": csrf_from(page), "slot": "3"},
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "is booked for Thu 10 Dec at 10:45" in html
+    assert "Matches waiting for a time" not in html
+    with app.app_context():
+        meeting = db.session.scalar(select(Meeting).where(Meeting.suggestion_id == row_id))
+        assert meeting.starts_at == SESSION_START + 3 * QUARTER
+    # Ivan is not part of that match.
+    response = client.post(
+        f"/me/{setup['ivan']}/matches/{row_id}/book",
+        data={"csrf_token": csrf_from(page), "slot": "4"},
+    )
+    assert response.status_code == 404
+
+
+# -- organizer ---------------------------------------------------------------------------------
+
+
+def test_organizer_grid_shows_pairs_by_slot_and_table(client, auth, setup):
+    auth.login()
+    event_page = client.get(f"/organizer/events/{setup['event_id']}").get_data(as_text=True)
+    assert f"/organizer/events/{setup['event_id']}/schedule" in event_page
+    html = client.get(f"/organizer/events/{setup['event_id']}/schedule").get_data(as_text=True)
+    assert "Meeting schedule" in html
+    assert "Morning" in html and "10:00–10:15" in html and "11:45–12:00" in html
+    assert '<th scope="col">Online</th>' in html
+    assert "Ana Silva" in html and "Ivan Berg" in html
+    assert f"/schedule/meetings/{setup['meeting_id']}" in html
+    assert "Invitation emails" in html and "waiting to be sent" in html
+    meeting_page = client.get(
+        f"/organizer/events/{setup['event_id']}/schedule/meetings/{setup['meeting_id']}"
+    )
+    assert meeting_page.status_code == 200
+    assert "Move the meeting" in meeting_page.get_data(as_text=True)
+
+
+def test_print_sheets_one_per_table(client, auth, setup):
+    auth.login()
+    base = f"/organizer/events/{setup['event_id']}/schedule"
+    html = client.get(f"{base}/print").get_data(as_text=True)
+    assert html.count('class="table-sheet"') == 2
+    assert "Ana Silva" in html and "Ivan Berg" in html
+    one = client.get(f"{base}/tables/Table 1/print").get_data(as_text=True)
+    assert one.count('class="table-sheet"') == 1 and "Ana Silva" in one
+    by_number = client.get(f"{base}/tables/2/print").get_data(as_text=True)
+    assert ">Table 2</h1>" in by_number and "Ana Silva" not in by_number
+    assert client.get(f"{base}/tables/Table 9/print").status_code == 404
+
+
+def test_event_calendar_is_valid(client, auth, setup):
+    auth.login()
+    response = client.get(f"/organizer/events/{setup['event_id']}/schedule/calendar.ics")
+    assert response.headers["Content-Type"] == "text/calendar; charset=utf-8"
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    check_calendar(response.data, expected={setup["uid"]: (SESSION_START, SESSION_START + QUARTER)})
+    assert "Ana Silva & Ivan Berg" in Calendar.from_ical(response.data).walk("VEVENT")[0]["SUMMARY"]
+
+
+def test_csv_lists_meetings_and_neutralises_formulas(app, client, auth, setup):
+    with app.app_context():
+        event = db.session.get(Event, setup["event_id"])
+        evil = make_attendee(event, "evil@x.org", name="=cmd|' /C calc'!A0", organization="+1")
+        book(confirmed_pair(event, evil, db.session.get(Attendee, setup["eve_id"])))
+    auth.login()
+    response = client.get(f"/organizer/events/{setup['event_id']}/schedule/meetings.csv")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[0][:4] == [
+        "Start (Europe/Helsinki)",
+        "End (Europe/Helsinki)",
+        "Table",
+        "Video link",
+    ]
+    assert rows[0][4:] == [
+        "Attendee A name",
+        "Attendee A email",
+        "Attendee A org",
+        "Attendee B name",
+        "Attendee B email",
+        "Attendee B org",
+    ]
+    assert rows[1][:3] == ["2026-12-10 10:00", "2026-12-10 10:15", "Table 1"]
+    assert rows[1][4:] == ["Ana Silva", "ana@x.org", "Acme", "Ivan Berg", "ivan@y.org", "Fund"]
+    cells = [cell for row in rows for cell in row]
+    assert "'=cmd|' /C calc'!A0" in cells and "'+1" in cells
+    assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
+
+
+def _meeting_ics(client, token: str, meeting_id: int):  # noqa: ANN202
+    return Calendar.from_ical(client.get(f"/me/{token}/meetings/{meeting_id}.ics").data).walk(
+        "VEVENT"
+    )[0]
+
+
+def test_move_keeps_the_uid_and_raises_the_sequence(app, client, auth, setup):
+    before = _meeting_ics(client, setup["ana"], setup["meeting_id"])
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule/meetings/{setup['meeting_id']}"
+    response = post_form(
+        client,
+        f"{url}/move",
+        {"slot": "2", "table": "Table 2"},
+        form_url=url,
+        follow_redirects=True,
+    )
+    assert "Moved Ana Silva and Ivan Berg to Thu 10 Dec, 10:30–10:45, Table 2" in response.get_data(
+        as_text=True
+    )
+    after = _meeting_ics(client, setup["ana"], setup["meeting_id"])
+    assert str(after["UID"]) == str(before["UID"]) == setup["uid"]
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after.decoded("DTSTART") == SESSION_START + 2 * QUARTER
+    assert "Table 2" in str(after["LOCATION"])
+    check_calendar(client.get(f"/me/{setup['ana']}/meetings/{setup['meeting_id']}.ics").data)
+    with app.app_context():
+        requests = db.session.scalars(
+            select(OutboxMessage).where(
+                OutboxMessage.ics_method == "REQUEST", OutboxMessage.subject.like("Updated:%")
+            )
+        ).all()
+        assert len(requests) == 2
+
+
+def test_move_to_a_taken_table_changes_nothing(app, client, auth, setup):
+    with app.app_context():
+        event = db.session.get(Event, setup["event_id"])
+        kim = make_attendee(event, "kim@k.org", name="Kim Lee")
+        eve = db.session.get(Attendee, setup["eve_id"])
+        other = book(confirmed_pair(event, kim, eve), within={1})
+        assert other.table_name == "Table 1"
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule/meetings/{setup['meeting_id']}"
+    response = post_form(
+        client,
+        f"{url}/move",
+        {"slot": "1", "table": "Table 1"},
+        form_url=url,
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "The meeting was not moved: Table 1 is taken then." in html
+    with app.app_context():
+        meeting = db.session.get(Meeting, setup["meeting_id"])
+        assert (meeting.starts_at, meeting.table_name, meeting.sequence) == (
+            SESSION_START,
+            "Table 1",
+            0,
+        )
+        assert len(meeting.seats) == 2
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.subject.like("Updated:%"))
+            )
+            == 0
+        )
+
+
+def test_organizer_cancels_a_meeting(app, client, auth, setup):
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule/meetings/{setup['meeting_id']}"
+    response = post_form(client, f"{url}/cancel", {}, form_url=url, follow_redirects=True)
+    assert "is cancelled; both are told by email" in response.get_data(as_text=True)
+    with app.app_context():
+        meeting = db.session.get(Meeting, setup["meeting_id"])
+        assert meeting.status == "cancelled" and meeting.cancelled_by == "Org"
+        cancels = db.session.scalars(
+            select(OutboxMessage.to_email).where(OutboxMessage.ics_method == "CANCEL")
+        ).all()
+        assert sorted(cancels) == ["ana@x.org", "ivan@y.org"]
+
+
+def test_auto_schedule_books_meetings_that_break_no_rule(app, client, auth):
+    with app.app_context():
+        event = make_event(
+            make_organizer(),
+            meeting_minutes=15,
+            buffer_minutes=0,
+            table_names=["A", "B"],
+            max_meetings_per_attendee=3,
+        )
+        people = [
+            make_attendee(event, f"p{n}@x.org", meeting_mode=mode)
+            for n, mode in enumerate(["either", "in_person", "virtual", "either", "either"])
+        ]
+        for i, a in enumerate(people):
+            for b in people[i + 1 :]:
+                confirmed_pair(event, a, b, answer_low="none", answer_high="none")
+        event_id = event.id
+    auth.login()
+    response = post_form(
+        client,
+        f"/organizer/events/{event_id}/schedule/auto",
+        {},
+        form_url=f"/organizer/events/{event_id}/schedule",
+        follow_redirects=True,
+    )
+    html = response.get_data(as_text=True)
+    assert "new meetings" in html and "of the 5 attendees who could meet" in html
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        meetings = bookings.event_meetings(event)
+        assert meetings
+        slots = bookings.event_slots(event)
+        index = {slot.start: slot.index for slot in slots}
+        sessions = {s.id: n for n, s in enumerate(event.sessions)}
+        people = {
+            p.id: scheduling.Person(
+                p.meeting_mode,
+                None
+                if p.available_session_ids is None
+                else frozenset(sessions[i] for i in p.available_session_ids),
+            )
+            for p in db.session.scalars(event.attendees_select())
+        }
+        found = [
+            scheduling.Booking(m.low_id, m.high_id, index[m.starts_at], m.table_name, m.score)
+            for m in meetings
+        ]
+        assert scheduling.find_violations(found, people, slots, event.table_names, 3) == []
+        assert db.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.ics_method == "REQUEST")
+        ) == 2 * len(meetings)
+    grid = client.get(f"/organizer/events/{event_id}/schedule").get_data(as_text=True)
+    assert f"{len(meetings)} meetings for" in grid
+
+
+def test_retry_failed_mail(app, client, auth, setup):
+    with app.app_context():
+        db.session.execute(
+            OutboxMessage.__table__.update().values(
+                status="failed", attempts=5, last_error="SMTPRecipientsRefused: 550 no such user"
+            )
+        )
+        db.session.commit()
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule"
+    html = client.get(url).get_data(as_text=True)
+    assert "550 no such user" in html and "Retry failed emails" in html
+    response = post_form(client, f"{url}/mail/retry", {}, form_url=url, follow_redirects=True)
+    assert "2 failed emails will be sent again" in response.get_data(as_text=True)
+    with app.app_context():
+        statuses = db.session.scalars(select(OutboxMessage.status)).all()
+        assert set(statuses) == {"pending"}
+
+
+def test_schedule_follows_daylight_saving_time(app, client, auth):
+    # Clocks in Helsinki go from 03:00 to 04:00 at 01:00 UTC on 29 March 2026.
+    start = datetime(2026, 3, 29, 0, 0, tzinfo=UTC)
+    with app.app_context():
+        event = make_event(
+            make_organizer(),
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            meeting_minutes=30,
+            buffer_minutes=0,
+            sessions=[NetworkingSession(starts_at=start, ends_at=start + timedelta(hours=2))],
+        )
+        ana, ivan = make_attendee(event, "ana@x.org"), make_attendee(event, "ivan@y.org")
+        meeting = book(confirmed_pair(event, ana, ivan), within={2})
+        event_id, token, meeting_id, uid = event.id, ana.access_token, meeting.id, meeting.uid
+    assert "04:00–04:30" in client.get(f"/me/{token}/schedule").get_data(as_text=True)
+    check_calendar(
+        client.get(f"/me/{token}/meetings/{meeting_id}.ics").data,
+        expected={uid: (start + timedelta(hours=1), start + timedelta(hours=1, minutes=30))},
+    )
+    auth.login()
+    grid = client.get(f"/organizer/events/{event_id}/schedule").get_data(as_text=True)
+    assert "02:00–02:30" in grid and "02:30–04:00" in grid and "04:00–04:30" in grid
+
+
+# -- access and CSRF ---------------------------------------------------------------------------
+
+ORGANIZER_PAGES = [
+    "",
+    "/print",
+    "/tables/Table 1/print",
+    "/meetings.csv",
+    "/calendar.ics",
+    "/meetings/{meeting_id}",
+]
+ORGANIZER_POSTS = [
+    "/auto",
+    "/meetings/{meeting_id}/move",
+    "/meetings/{meeting_id}/cancel",
+    "/mail/retry",
+]
+
+
+@pytest.mark.parametrize("path", ORGANIZER_PAGES + ORGANIZER_POSTS)
+def test_another_organizer_gets_404(app, client, auth, setup, path):
+    with app.app_context():
+        make_organizer("b@example.com")
+    auth.login("b@example.com")
+    url = f"/organizer/events/{setup['event_id']}/schedule" + path.format(**setup)
+    if path in ORGANIZER_POSTS:
+        token = csrf_from(client.get("/organizer/").get_data(as_text=True))
+        response = client.post(url, data={"csrf_token": token, "slot": "1", "table": "Table 2"})
+    else:
+        response = client.get(url)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("path", ORGANIZER_POSTS)
+def test_organizer_posts_need_the_csrf_token(app, client, auth, setup, path):
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule" + path.format(**setup)
+    response = client.post(url, data={"slot": "1", "table": "Table 2"})
+    assert response.status_code == 400
+    with app.app_context():
+        meeting = db.session.get(Meeting, setup["meeting_id"])
+        assert (meeting.status, meeting.sequence) == ("confirmed", 0)
+        assert db.session.scalar(select(func.count()).select_from(Meeting)) == 1
+
+
+def test_pages_need_a_signed_in_organizer(client, setup):
+    response = client.get(f"/organizer/events/{setup['event_id']}/schedule")
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
