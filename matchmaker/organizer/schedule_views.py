@@ -143,7 +143,7 @@ def auto_schedule(event_id: int):
         f"{report.total_score:g}."
     )
     left = [
-        f"{UNSCHEDULED_REASONS.get(reason, reason)} ({count})"
+        f"{UNSCHEDULED_REASONS.get(reason, reason).lower()} ({_pairs(count)})"
         for reason, count in sorted(report.unscheduled.items())
         if reason != "already_booked"
     ]
@@ -151,6 +151,10 @@ def auto_schedule(event_id: int):
         message += " Not scheduled: " + "; ".join(left) + "."
     flash(message, "success" if report.meetings else "info")
     return back
+
+
+def _pairs(count: int) -> str:
+    return f"{count} pair" if count == 1 else f"{count} pairs"
 
 
 @bp.route("/events/<int:event_id>/schedule/meetings/<int:meeting_id>")
