@@ -18,12 +18,19 @@ from matchmaker.choices import MEETING_MODES, ROLES
 
 from . import kernels
 from .models import MatchResult, MatchSettings, Profile, Reason, Suggestion
-from .text import AliasTable, PhraseSpace, phrase_key, shipped_aliases
+from .text import QUANTUM, AliasTable, PhraseSpace, phrase_key, shipped_aliases
 
 #: Weight of shared interests in the score; the rest is the help score.
 SHARED_WEIGHT = 0.2
 #: Weight of the weaker help direction; the stronger one gets ``1 - MUTUAL_WEIGHT``.
 MUTUAL_WEIGHT = 0.3
+#: Candidates swept per block by the ranking kernel (fits the accumulators in L1/L2).
+TILE = 2048
+#: Viewer signatures swept together over one tile, so the tile's rows are read from memory
+#: once per batch instead of once per viewer.
+BATCH = 64
+#: Bytes allowed for dense concept rows (4 byte matrices of n_rows x n_signatures).
+DENSE_BUDGET = 256 * 2**20
 #: Reasons kept per direction.
 REASONS_PER_DIRECTION = 3
 
@@ -59,6 +66,14 @@ def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
     np.cumsum(lengths, out=ptr[1:])
     idx = np.fromiter((c for r in rows for c in r), dtype=np.int32, count=int(ptr[-1]))
     return ptr, idx
+
+
+def _inverse_counts(ptr: np.ndarray) -> np.ndarray:
+    """``1 / (QUANTUM * row length)``, 0 for empty rows: turns integer sums into means."""
+    counts = np.diff(ptr).astype(np.float64)
+    out = np.zeros_like(counts)
+    np.divide(1.0, QUANTUM * counts, out=out, where=counts > 0)
+    return out
 
 
 def _postings(ptr: np.ndarray, idx: np.ndarray, val: np.ndarray | None, n_cols: int):
@@ -208,15 +223,17 @@ class Matcher:
             int_ptr, int_idx, sim.indptr, sim.indices, sim.data, int_mask, n_concepts
         )
         self._sig_arrays = (
-            need_ptr, need_idx, np.diff(need_ptr).astype(np.float64),
+            need_ptr, need_idx, _inverse_counts(need_ptr),
             *soft_offer,
-            int_ptr, int_idx, np.diff(int_ptr).astype(np.float64),
+            int_ptr, int_idx, _inverse_counts(int_ptr),
             *soft_int,
             *_postings(*soft_offer, n_concepts),
             *_postings(need_ptr, need_idx, None, n_concepts)[:2],
             *_postings(*soft_int, n_concepts),
             *_postings(int_ptr, int_idx, None, n_concepts)[:2],
         )  # fmt: skip
+
+        self._dense = self._dense_rows(n_concepts, len(sig_list))
 
         order = np.flatnonzero(~self._empty)
         order = order[np.argsort(sig_of[order], kind="stable")]
@@ -236,12 +253,45 @@ class Matcher:
                 declined[b].append(a)
         self._decl_ptr, decl_idx = _csr([sorted(d) for d in declined])
         self._decl_idx = decl_idx.astype(np.int64)
-        org_size = np.bincount(org_of[org_of >= 0], minlength=len(orgs) + 1)
-        extra = 1 + np.diff(self._decl_ptr)
-        if settings.exclude_same_organization:
-            extra = extra + np.where(org_of >= 0, org_size[np.maximum(org_of, 0)], 0)
-        self._extra = extra
+        # Room kept in a group's heap for candidates dropped one viewer at a time: the viewer
+        # itself and its declined partners (colleagues are filtered per group).
+        self._extra = 1 + np.diff(self._decl_ptr)
         self._phrase_arrays: list[np.ndarray] | None = None
+
+    def _dense_rows(self, n_concepts: int, n_sig: int) -> tuple[np.ndarray, ...]:
+        """Byte rows (concept x signature) for concepts common enough to sweep densely.
+
+        A concept held by at least 1/64 of the signatures is cheaper to add as a contiguous
+        row than to scatter through its posting list; rows are capped by `DENSE_BUDGET`.
+        """
+        (need_ptr, need_idx, inv_need, offer_ptr, offer_idx, offer_val,
+         int_ptr, int_idx, inv_int, zin_ptr, zin_idx, zin_val,
+         xp_ptr, _, _, np_ptr, _, zp_ptr, _, _, ip_ptr, _) = self._sig_arrays  # fmt: skip
+        out = []
+        for rows_ptr, rows_idx, rows_val, hard_ptr, hard_idx, post_a, post_b in (
+            (offer_ptr, offer_idx, offer_val, need_ptr, need_idx, xp_ptr, np_ptr),
+            (zin_ptr, zin_idx, zin_val, int_ptr, int_idx, zp_ptr, ip_ptr),
+        ):
+            load = np.diff(post_a) + np.diff(post_b)
+            candidates = np.flatnonzero(load >= max(n_sig / 64, 1))
+            candidates = candidates[np.argsort(-load[candidates], kind="stable")]
+            candidates = np.sort(candidates[: max(DENSE_BUDGET // (4 * max(n_sig, 1)), 0)])
+            row_of = np.full(max(n_concepts, 1), -1, dtype=np.int64)
+            row_of[candidates] = np.arange(len(candidates))
+            soft = np.zeros((len(candidates), n_sig), dtype=np.uint8)
+            hard = np.zeros((len(candidates), n_sig), dtype=np.uint8)
+            sig = np.repeat(np.arange(n_sig), np.diff(rows_ptr))
+            keep = row_of[rows_idx] >= 0
+            soft[row_of[rows_idx[keep]], sig[keep]] = rows_val[keep]
+            sig = np.repeat(np.arange(n_sig), np.diff(hard_ptr))
+            keep = row_of[hard_idx] >= 0
+            hard[row_of[hard_idx[keep]], sig[keep]] = 1
+            out.extend([row_of, soft, hard])
+        need_row, x_dense, n_dense, int_row, z_dense, i_dense = out
+        return (
+            need_row, int_row, x_dense, n_dense, z_dense, i_dense,
+            inv_need.astype(np.float32), inv_int.astype(np.float32),
+        )  # fmt: skip
 
     def _class_tables(self, keys: list[tuple]) -> tuple[np.ndarray, ...]:
         """Which compatibility classes may meet: roles, then mode and sessions."""
@@ -273,28 +323,30 @@ class Matcher:
         return compat.astype(np.uint8), avail_ok.astype(np.uint8), role_ok
 
     def _viewer_groups(self, viewers: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Group viewers by (signature, class); units are runs of groups of one signature."""
+        """Group viewers by (signature, class, organisation); a unit is one signature's groups."""
         viewers = viewers[~self._empty[viewers]]
         sig = self._sig_of[viewers]
         cls = self._cls_of[viewers]
-        order = np.lexsort((viewers, cls, sig))
-        viewers, sig, cls = viewers[order], sig[order], cls[order]
+        org = self._org_of[viewers] if self.settings.exclude_same_organization else -1 * cls
+        order = np.lexsort((viewers, org, cls, sig))
+        viewers, sig, cls, org = viewers[order], sig[order], cls[order], org[order]
         if len(viewers) == 0:
             empty = np.zeros(1, dtype=np.int64)
-            return empty, empty[:0], empty[:0], empty[:0], empty, empty[:0]
+            return empty, empty[:0], empty[:0], empty[:0], empty[:0], empty, empty[:0]
         new_group = np.ones(len(viewers), dtype=bool)
-        new_group[1:] = (sig[1:] != sig[:-1]) | (cls[1:] != cls[:-1])
+        new_group[1:] = (sig[1:] != sig[:-1]) | (cls[1:] != cls[:-1]) | (org[1:] != org[:-1])
         starts = np.flatnonzero(new_group)
         grp_ptr = np.append(starts, len(viewers)).astype(np.int64)
         grp_sig = sig[starts]
         grp_cls = cls[starts]
+        grp_org = np.where(org[starts] >= 0, org[starts], -1) if len(starts) else org[:0]
         grp_cap = self._depth + np.maximum.reduceat(self._extra[viewers], starts)
         new_unit = np.ones(len(starts), dtype=bool)
         new_unit[1:] = grp_sig[1:] != grp_sig[:-1]
         unit_ptr = np.append(np.flatnonzero(new_unit), len(starts)).astype(np.int64)
         return (
             unit_ptr, grp_sig.astype(np.int64), grp_cls.astype(np.int64),
-            grp_cap.astype(np.int64), grp_ptr, viewers.astype(np.int64),
+            grp_org.astype(np.int64), grp_cap.astype(np.int64), grp_ptr, viewers.astype(np.int64),
         )  # fmt: skip
 
     def _rank(
@@ -306,7 +358,7 @@ class Matcher:
         depth: int | None = None,
     ) -> None:
         """Run the candidate kernel over viewer groups, in chunks so progress can be shown."""
-        unit_ptr, grp_sig, grp_cls, grp_cap, grp_ptr, grp_members = groups
+        unit_ptr, grp_sig, grp_cls, grp_org, grp_cap, grp_ptr, grp_members = groups
         n_units = len(unit_ptr) - 1
         if avail is None:
             avail = np.ones(len(self._ids), dtype=np.uint8)
@@ -314,12 +366,13 @@ class Matcher:
         chunk = max(256, n_units // 50) if progress else max(n_units, 1)
         for start in range(0, n_units, chunk):
             stop = min(start + chunk, n_units)
-            kernels.rank_candidates(
-                unit_ptr[start : stop + 1], grp_sig, grp_cls, grp_cap, grp_ptr, grp_members,
-                *self._sig_arrays, self._mem_ptr, self._mem_person, self._cls_of, self._org_of,
-                avail, self._decl_ptr, self._decl_idx, self._compat,
+            kernels.rank_tiled(
+                unit_ptr[start : stop + 1], grp_sig, grp_cls, grp_org, grp_cap, grp_ptr,
+                grp_members, *self._sig_arrays, *self._dense, self._mem_ptr, self._mem_person,
+                self._cls_of, self._org_of, avail, self._decl_ptr, self._decl_idx, self._compat,
                 self.settings.exclude_same_organization, SHARED_WEIGHT, MUTUAL_WEIGHT,
                 depth or self._depth, out_idx, out_score, out_cnt, numba.get_num_threads(),
+                TILE, BATCH,
             )  # fmt: skip
             if progress:
                 progress(stop, n_units)

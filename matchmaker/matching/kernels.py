@@ -11,7 +11,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-QUANTUM = 256.0
+from .text import QUANTUM as _UNITS
+
+QUANTUM = float(_UNITS)
 
 
 @njit(cache=True, inline="always")
@@ -20,7 +22,7 @@ def _worse(s1: float, i1: int, s2: float, i2: int) -> bool:
     return s1 < s2 or (s1 == s2 and i1 > i2)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _heap_push(hs, hi, n, cap, s, i):
     """Keep the `cap` best (score, index) pairs in a min-heap whose root is the worst."""
     if n < cap:
@@ -74,13 +76,18 @@ def _heap_sort_best_first(hs, hi, n):
 
 
 @njit(cache=True, inline="always")
-def pair_score(acc_need_b, n_need_b, acc_need_a, n_need_a, acc_int_b, n_int_b, acc_int_a,
-               n_int_a, w_shared, w_mutual):  # fmt: skip
-    """Score of a pair from integer overlap sums (see the package docstring)."""
-    h1 = acc_need_b / (QUANTUM * n_need_b) if n_need_b > 0 else 0.0
-    h2 = acc_need_a / (QUANTUM * n_need_a) if n_need_a > 0 else 0.0
-    g1 = acc_int_b / (QUANTUM * n_int_b) if n_int_b > 0 else 0.0
-    g2 = acc_int_a / (QUANTUM * n_int_a) if n_int_a > 0 else 0.0
+def pair_score(acc_need_b, inv_need_b, acc_need_a, inv_need_a, acc_int_b, inv_int_b, acc_int_a,
+               inv_int_a, w_shared, w_mutual):  # fmt: skip
+    """Score of a pair from integer overlap sums (see the package docstring).
+
+    ``inv_*`` is ``1 / (QUANTUM * count)`` (0 for an empty field), so each mean is one
+    product; both sides of a pair evaluate the same products, so the score is symmetric to
+    the last bit.
+    """
+    h1 = acc_need_b * inv_need_b
+    h2 = acc_need_a * inv_need_a
+    g1 = acc_int_b * inv_int_b
+    g2 = acc_int_a * inv_int_a
     hi = max(h1, h2)
     lo = min(h1, h2)
     helped = (1.0 - w_mutual) * hi + w_mutual * lo
@@ -88,8 +95,8 @@ def pair_score(acc_need_b, n_need_b, acc_need_a, n_need_a, acc_int_b, n_int_b, a
 
 
 @njit(cache=True)
-def _accumulate(b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
-                int_ptr, int_idx, n_int, zin_ptr, zin_idx, zin_val,
+def _accumulate(b, need_ptr, need_idx, inv_need, offer_ptr, offer_idx, offer_val,
+                int_ptr, int_idx, inv_int, zin_ptr, zin_idx, zin_val,
                 xp_ptr, xp_sig, xp_val, np_ptr, np_sig, zp_ptr, zp_sig, zp_val, ip_ptr, ip_sig,
                 acc1, acc2, acc3, acc4, seen, touched, scores, w_shared, w_mutual):  # fmt: skip
     """Score signature *b* against every signature sharing a concept with it.
@@ -142,8 +149,8 @@ def _accumulate(b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
     for k in range(n_touched):
         a = touched[k]
         scores[k] = pair_score(
-            acc1[a], n_need[b], acc2[a], n_need[a],
-            acc3[a], n_int[b], acc4[a], n_int[a], w_shared, w_mutual,
+            acc1[a], inv_need[b], acc2[a], inv_need[a],
+            acc3[a], inv_int[b], acc4[a], inv_int[a], w_shared, w_mutual,
         )  # fmt: skip
         acc1[a] = 0
         acc2[a] = 0
@@ -154,19 +161,19 @@ def _accumulate(b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
 
 
 @njit(cache=True)
-def signature_scores(b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
-                     int_ptr, int_idx, n_int, zin_ptr, zin_idx, zin_val,
+def signature_scores(b, need_ptr, need_idx, inv_need, offer_ptr, offer_idx, offer_val,
+                     int_ptr, int_idx, inv_int, zin_ptr, zin_idx, zin_val,
                      xp_ptr, xp_sig, xp_val, np_ptr, np_sig, zp_ptr, zp_sig, zp_val, ip_ptr,
                      ip_sig, w_shared, w_mutual):  # fmt: skip
     """Dense score of signature *b* with every signature (0 where nothing is shared)."""
-    n_sig = n_need.shape[0]
+    n_sig = inv_need.shape[0]
     acc = np.zeros((4, n_sig), np.int32)
     seen = np.zeros(n_sig, np.uint8)
     touched = np.empty(n_sig, np.int32)
     scores = np.empty(n_sig, np.float64)
     n_touched = _accumulate(
-        b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
-        int_ptr, int_idx, n_int, zin_ptr, zin_idx, zin_val,
+        b, need_ptr, need_idx, inv_need, offer_ptr, offer_idx, offer_val,
+        int_ptr, int_idx, inv_int, zin_ptr, zin_idx, zin_val,
         xp_ptr, xp_sig, xp_val, np_ptr, np_sig, zp_ptr, zp_sig, zp_val, ip_ptr, ip_sig,
         acc[0], acc[1], acc[2], acc[3], seen, touched, scores, w_shared, w_mutual,
     )  # fmt: skip
@@ -176,74 +183,285 @@ def signature_scores(b, need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_
     return out
 
 
+@njit(cache=True)
+def _dense_add(acc, source, weight, length):
+    """``acc += weight * source``; called with contiguous slices so that LLVM vectorises it."""
+    if weight == 1:
+        for a in range(length):
+            acc[a] += source[a]
+    else:
+        for a in range(length):
+            acc[a] += weight * source[a]
+
+
+@njit(cache=True)
+def _rough_scores(rough, acc1, acc2, acc3, acc4, inv_b_need, inv_need, inv_b_int, inv_int,
+                  c_hi, c_lo, c_sh, length, limit, survivors):  # fmt: skip
+    """float32 scores of one tile (slices); collect the positions scoring above *limit*.
+
+    The collection is branch-free (always store, conditionally advance) because whether a
+    candidate has any overlap is close to a coin flip and a branch would mispredict.
+    """
+    for a in range(length):
+        h1 = np.float32(acc1[a]) * inv_b_need
+        h2 = np.float32(acc2[a]) * inv_need[a]
+        g_1 = np.float32(acc3[a]) * inv_b_int
+        g_2 = np.float32(acc4[a]) * inv_int[a]
+        rough[a] = c_hi * max(h1, h2) + c_lo * min(h1, h2) + c_sh * (g_1 + g_2)
+    n = 0
+    lim = np.float32(limit)
+    for a in range(length):
+        survivors[n] = a
+        n += rough[a] > lim
+    return n
+
+
+@njit(cache=True)
+def _tail_add(acc, cursor, end, post_sig, post_val, weight, t0, t1):
+    """Add one sparse posting list's entries that fall in the tile [t0, t1)."""
+    k = cursor
+    while k < end and post_sig[k] < t1:
+        if post_val.shape[0] > 0:
+            acc[post_sig[k] - t0] += weight * post_val[k]
+        else:
+            acc[post_sig[k] - t0] += weight
+        k += 1
+    return k
+
+
+@njit(cache=True)
+def _unit_terms(b, need_ptr, need_idx, offer_ptr, offer_idx, offer_val, int_ptr, int_idx,
+                zin_ptr, zin_idx, zin_val, xp_ptr, np_ptr, zp_ptr, ip_ptr, need_row, int_row,
+                kind, row, weight, cursor, stop, n):  # fmt: skip
+    """Append the terms of viewer signature *b* at position *n*; return the new length.
+
+    Kinds 0..3: their offers for my needs, my offers for their needs, their interests for
+    mine, mine for theirs. A term is a dense row (``row >= 0``) or a posting range.
+    """
+    for j in range(need_ptr[b], need_ptr[b + 1]):
+        c = need_idx[j]
+        kind[n], row[n], weight[n], cursor[n], stop[n] = 0, need_row[c], 1, xp_ptr[c], xp_ptr[c + 1]
+        n += 1
+    for j in range(offer_ptr[b], offer_ptr[b + 1]):
+        c = offer_idx[j]
+        kind[n], row[n], weight[n] = 1, need_row[c], offer_val[j]
+        cursor[n], stop[n] = np_ptr[c], np_ptr[c + 1]
+        n += 1
+    for j in range(int_ptr[b], int_ptr[b + 1]):
+        c = int_idx[j]
+        kind[n], row[n], weight[n], cursor[n], stop[n] = 2, int_row[c], 1, zp_ptr[c], zp_ptr[c + 1]
+        n += 1
+    for j in range(zin_ptr[b], zin_ptr[b + 1]):
+        c = zin_idx[j]
+        kind[n], row[n], weight[n] = 3, int_row[c], zin_val[j]
+        cursor[n], stop[n] = ip_ptr[c], ip_ptr[c + 1]
+        n += 1
+    return n
+
+
+@njit(cache=True)
+def _tile_sums(acc1, acc2, acc3, acc4, j0, j1, kind, row, weight, cursor, stop, x_dense,
+               n_dense, z_dense, i_dense, xp_sig, xp_val, np_sig, zp_sig, zp_val, ip_sig, t0,
+               t1):  # fmt: skip
+    """The four integer overlap sums of one viewer over candidate signatures [t0, t1)."""
+    length = t1 - t0
+    no_values = np.empty(0, np.int32)
+    acc1[:length] = 0
+    acc2[:length] = 0
+    acc3[:length] = 0
+    acc4[:length] = 0
+    for j in range(j0, j1):
+        k = kind[j]
+        r = row[j]
+        if r >= 0:
+            if k == 0:
+                _dense_add(acc1, x_dense[r, t0:t1], 1, length)
+            elif k == 1:
+                _dense_add(acc2, n_dense[r, t0:t1], weight[j], length)
+            elif k == 2:
+                _dense_add(acc3, z_dense[r, t0:t1], 1, length)
+            else:
+                _dense_add(acc4, i_dense[r, t0:t1], weight[j], length)
+        elif k == 0:
+            cursor[j] = _tail_add(acc1, cursor[j], stop[j], xp_sig, xp_val, 1, t0, t1)
+        elif k == 1:
+            cursor[j] = _tail_add(acc2, cursor[j], stop[j], np_sig, no_values, weight[j], t0, t1)
+        elif k == 2:
+            cursor[j] = _tail_add(acc3, cursor[j], stop[j], zp_sig, zp_val, 1, t0, t1)
+        else:
+            cursor[j] = _tail_add(acc4, cursor[j], stop[j], ip_sig, no_values, weight[j], t0, t1)
+
+
 @njit(parallel=True, cache=True)
-def rank_candidates(
-    unit_ptr, grp_sig, grp_cls, grp_cap, grp_ptr, grp_members,
-    need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
-    int_ptr, int_idx, n_int, zin_ptr, zin_idx, zin_val,
+def rank_tiled(
+    unit_ptr, grp_sig, grp_cls, grp_org, grp_cap, grp_ptr, grp_members,
+    need_ptr, need_idx, inv_need64, offer_ptr, offer_idx, offer_val,
+    int_ptr, int_idx, inv_int64, zin_ptr, zin_idx, zin_val,
     xp_ptr, xp_sig, xp_val, np_ptr, np_sig, zp_ptr, zp_sig, zp_val, ip_ptr, ip_sig,
+    need_row, int_row, x_dense, n_dense, z_dense, i_dense, inv_need, inv_int,
     mem_ptr, mem_person, person_cls, person_org, avail, decl_ptr, decl_idx, compat,
-    exclude_org, w_shared, w_mutual, depth, out_idx, out_score, out_cnt, n_threads,
+    exclude_org, w_shared, w_mutual, depth, out_idx, out_score, out_cnt, n_threads, tile,
+    batch,
 ):  # fmt: skip
     """Exact top-`depth` partners for every attendee of the given viewer groups.
 
-    Work unit ``u`` is the range ``unit_ptr[u]:unit_ptr[u + 1]`` of viewer groups that share
-    one signature, so the four overlap sums are accumulated once per signature through the
-    postings, then each group keeps its best compatible candidates in a bounded heap whose
-    size leaves room for the attendees excluded one by one (self, colleagues, declined).
+    Work unit ``u`` is the range ``unit_ptr[u]:unit_ptr[u + 1]`` of viewer groups sharing
+    one signature. Candidate signatures are swept in tiles; for each tile, every unit of a
+    batch builds its four integer overlap sums from dense byte rows of the frequent concepts
+    (vectorised adds, the tile's rows stay in cache across the batch) and from the posting
+    lists of rare ones. A float32 score skips candidates below the group's heap floor;
+    survivors are rescored exactly in float64 from the integer sums and pushed into a
+    bounded heap per viewer group, whose spare room covers attendees dropped one viewer at a
+    time (the viewer itself, declined partners).
     """
-    n_sig = n_need.shape[0]
+    n_sig = inv_need64.shape[0]
     n_units = unit_ptr.shape[0] - 1
-    max_cap = 1
-    for g in range(grp_cap.shape[0]):
-        max_cap = max(max_cap, grp_cap[g])
+    n_batches = (n_units + batch - 1) // batch
+    c_hi = np.float32((1.0 - w_shared) * (1.0 - w_mutual))
+    c_lo = np.float32((1.0 - w_shared) * w_mutual)
+    c_sh = np.float32(0.5 * w_shared)
     for t in prange(n_threads):
-        acc = np.zeros((4, n_sig), np.int32)
-        seen = np.zeros(n_sig, np.uint8)
-        touched = np.empty(n_sig, np.int32)
-        scores = np.empty(n_sig, np.float64)
-        hs = np.empty(max_cap, np.float64)
-        hi = np.empty(max_cap, np.int64)
-        for u in range(t, n_units, n_threads):
-            g0 = unit_ptr[u]
-            g1 = unit_ptr[u + 1]
-            n_touched = _accumulate(
-                grp_sig[g0], need_ptr, need_idx, n_need, offer_ptr, offer_idx, offer_val,
-                int_ptr, int_idx, n_int, zin_ptr, zin_idx, zin_val,
-                xp_ptr, xp_sig, xp_val, np_ptr, np_sig, zp_ptr, zp_sig, zp_val, ip_ptr, ip_sig,
-                acc[0], acc[1], acc[2], acc[3], seen, touched, scores, w_shared, w_mutual,
-            )  # fmt: skip
-            for g in range(g0, g1):
-                cls = grp_cls[g]
-                cap = grp_cap[g]
-                n = 0
-                for k in range(n_touched):
-                    s = scores[k]
-                    if s <= 0.0 or (n == cap and s < hs[0]):
-                        continue
-                    a = touched[k]
-                    for mm in range(mem_ptr[a], mem_ptr[a + 1]):
-                        m = mem_person[mm]
-                        if avail[m] != 0 and compat[cls, person_cls[m]] != 0:
-                            n = _heap_push(hs, hi, n, cap, s, m)
-                _heap_sort_best_first(hs, hi, n)
-                for pp in range(grp_ptr[g], grp_ptr[g + 1]):
-                    p = grp_members[pp]
-                    count = 0
-                    for r in range(n):
-                        if count == depth:
-                            break
-                        m = hi[r]
-                        if m == p:
+        acc1 = np.zeros(tile, np.int32)
+        acc2 = np.zeros(tile, np.int32)
+        acc3 = np.zeros(tile, np.int32)
+        acc4 = np.zeros(tile, np.int32)
+        rough = np.zeros(tile, np.float32)
+        survivors = np.zeros(tile, np.int64)
+        for bt in range(t, n_batches, n_threads):
+            u0 = bt * batch
+            u1 = min(u0 + batch, n_units)
+            g_first = unit_ptr[u0]
+            g_last = unit_ptr[u1]
+            # Terms of every unit in the batch, and one heap per viewer group.
+            total = 0
+            for u in range(u0, u1):
+                b = grp_sig[unit_ptr[u]]
+                total += need_ptr[b + 1] - need_ptr[b] + offer_ptr[b + 1] - offer_ptr[b]
+                total += int_ptr[b + 1] - int_ptr[b] + zin_ptr[b + 1] - zin_ptr[b]
+            kind = np.empty(total, np.int64)
+            row = np.empty(total, np.int64)
+            weight = np.empty(total, np.int64)
+            cursor = np.empty(total, np.int64)
+            stop = np.empty(total, np.int64)
+            term_ptr = np.zeros(u1 - u0 + 1, np.int64)
+            for u in range(u0, u1):
+                term_ptr[u - u0 + 1] = _unit_terms(
+                    grp_sig[unit_ptr[u]], need_ptr, need_idx, offer_ptr, offer_idx, offer_val,
+                    int_ptr, int_idx, zin_ptr, zin_idx, zin_val, xp_ptr, np_ptr, zp_ptr, ip_ptr,
+                    need_row, int_row, kind, row, weight, cursor, stop, term_ptr[u - u0],
+                )  # fmt: skip
+            heap_ptr = np.zeros(g_last - g_first + 1, np.int64)
+            for g in range(g_first, g_last):
+                heap_ptr[g - g_first + 1] = heap_ptr[g - g_first] + grp_cap[g]
+            hs = np.empty(heap_ptr[-1], np.float64)
+            hi = np.empty(heap_ptr[-1], np.int64)
+            fill = np.zeros(g_last - g_first, np.int64)
+            for t0 in range(0, n_sig, tile):
+                t1 = min(t0 + tile, n_sig)
+                length = t1 - t0
+                for u in range(u0, u1):
+                    b = grp_sig[unit_ptr[u]]
+                    _tile_sums(
+                        acc1,
+                        acc2,
+                        acc3,
+                        acc4,
+                        term_ptr[u - u0],
+                        term_ptr[u - u0 + 1],
+                        kind,
+                        row,
+                        weight,
+                        cursor,
+                        stop,
+                        x_dense,
+                        n_dense,
+                        z_dense,
+                        i_dense,
+                        xp_sig,
+                        xp_val,
+                        np_sig,
+                        zp_sig,
+                        zp_val,
+                        ip_sig,
+                        t0,
+                        t1,
+                    )
+                    g0 = unit_ptr[u]
+                    g1 = unit_ptr[u + 1]
+                    threshold = _threshold(hs, heap_ptr, fill, grp_cap, g0, g1, g_first)
+                    n_survivors = _rough_scores(
+                        rough, acc1, acc2, acc3, acc4, inv_need[b], inv_need[t0:t1], inv_int[b],
+                        inv_int[t0:t1], c_hi, c_lo, c_sh, length, max(threshold, 0.0), survivors,
+                    )  # fmt: skip
+                    for s_i in range(n_survivors):
+                        a = survivors[s_i]
+                        if rough[a] < threshold:
                             continue
-                        if exclude_org and person_org[p] >= 0 and person_org[m] == person_org[p]:
+                        sig = t0 + a
+                        score = pair_score(
+                            acc1[a], inv_need64[b], acc2[a], inv_need64[sig],
+                            acc3[a], inv_int64[b], acc4[a], inv_int64[sig], w_shared, w_mutual,
+                        )  # fmt: skip
+                        if score <= 0.0:
                             continue
-                        if _declined(decl_ptr, decl_idx, p, m):
-                            continue
-                        out_idx[p, count] = m
-                        out_score[p, count] = hs[r]
-                        count += 1
-                    out_cnt[p] = count
+                        for g in range(g0, g1):
+                            q = g - g_first
+                            h0 = heap_ptr[q]
+                            cap = grp_cap[g]
+                            if fill[q] == cap and (
+                                score < hs[h0]
+                                or (score == hs[h0] and mem_person[mem_ptr[sig]] > hi[h0])
+                            ):
+                                continue  # members are sorted, so all of them rank lower
+                            cls = grp_cls[g]
+                            org = grp_org[g]
+                            for mm in range(mem_ptr[sig], mem_ptr[sig + 1]):
+                                m = mem_person[mm]
+                                if avail[m] == 0 or compat[cls, person_cls[m]] == 0:
+                                    continue
+                                if exclude_org and org >= 0 and person_org[m] == org:
+                                    continue
+                                fill[q] = _heap_push(hs[h0 : h0 + cap], hi[h0 : h0 + cap],
+                                                     fill[q], cap, score, m)  # fmt: skip
+                        threshold = _threshold(hs, heap_ptr, fill, grp_cap, g0, g1, g_first)
+            for g in range(g_first, g_last):
+                q = g - g_first
+                h0 = heap_ptr[q]
+                h1 = heap_ptr[q + 1]
+                _write_group(hs[h0:h1], hi[h0:h1], fill[q], grp_ptr[g], grp_ptr[g + 1],
+                             grp_members, decl_ptr, decl_idx, depth, out_idx, out_score,
+                             out_cnt)  # fmt: skip
+
+
+@njit(cache=True, inline="always")
+def _threshold(hs, heap_ptr, fill, grp_cap, g0, g1, g_first):
+    """Lowest heap floor over the groups minus a margin covering float32 rounding; 0 = open."""
+    low = np.inf
+    for g in range(g0, g1):
+        q = g - g_first
+        floor = hs[heap_ptr[q]] if fill[q] == grp_cap[g] else 0.0
+        low = min(low, floor)
+    return low - 1e-5
+
+
+@njit(cache=True)
+def _write_group(hs, hi, n, p0, p1, members, decl_ptr, decl_idx, depth, out_idx, out_score,
+                 out_cnt):  # fmt: skip
+    """Each member's list: the group's heap minus itself and its declined partners."""
+    _heap_sort_best_first(hs, hi, n)
+    for pp in range(p0, p1):
+        p = members[pp]
+        count = 0
+        for r in range(n):
+            if count == depth:
+                break
+            m = hi[r]
+            if m == p or _declined(decl_ptr, decl_idx, p, m):
+                continue
+            out_idx[p, count] = m
+            out_score[p, count] = hs[r]
+            count += 1
+        out_cnt[p] = count
 
 
 @njit(cache=True, inline="always")

@@ -19,8 +19,8 @@ stem "recruit") and character 3-4-grams within words ("visualisation" and "visua
 typos). Both use binary features without IDF and the cosine is taken with each key's *own*
 n-gram count as norm, so the similarity of two keys depends on those two strings only. That
 keeps incremental updates exact: adding one attendee never changes the similarity of phrases
-that were already there. Similarities are rounded down to multiples of 1/256 so that sums of
-them are exact in floating point and do not depend on summation order.
+that were already there. Similarities are rounded down to whole steps of 1/255 (one byte) and
+summed as integers, so every sum is exact and independent of the order of summation.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 #: Similarities are stored as integers in units of 1/QUANTUM.
-QUANTUM = 256
+QUANTUM = 255
 
 STOP_WORDS = frozenset(
     "a an the of for in to and or with on at by my our your their some any who from about "
