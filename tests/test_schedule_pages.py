@@ -164,6 +164,9 @@ def test_attendee_sees_only_their_own_meetings(client, setup):
     assert client.get(f"/me/{eve}/meetings/{setup['meeting_id']}.ics").status_code == 404
     assert client.get(f"/me/{eve}/meetings/999.ics").status_code == 404
     assert "Ivan Berg" not in client.get(f"/me/{eve}/schedule").get_data(as_text=True)
+    feed = client.get(f"/me/{eve}/feed.ics").data
+    check_calendar(feed)
+    assert b"BEGIN:VEVENT" not in feed and b"Ivan" not in feed
     response = post_form(
         client,
         f"/me/{eve}/meetings/{setup['meeting_id']}/cancel",
