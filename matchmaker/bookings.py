@@ -255,7 +255,8 @@ def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) 
     """The organizer moves a meeting to another slot and/or table (caller commits).
 
     Raises BookingError when the new place breaks a rule: a slot that does not exist, an
-    attendee who is busy or unavailable then, a table already taken.
+    attendee who is busy or unavailable then, a table already taken. On error the meeting
+    is left exactly as it was.
     """
     if meeting.status != "confirmed":
         raise BookingError("Only a confirmed meeting can be moved.")
@@ -281,20 +282,24 @@ def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) 
             raise BookingError(f"{_name(person_id)} already has a meeting then.")
     if table_name and any(b.table == table_name and b.slot == slot.index for b in bookings):
         raise BookingError(f"{table_name} is taken then.")
-    meeting.starts_at, meeting.ends_at = slot.start, slot.end
-    meeting.table_name = table_name
-    meeting.mode = "in_person" if table_name else "virtual"
-    if meeting.mode == "virtual" and not meeting.virtual_url:
-        meeting.virtual_url = render_virtual_link(event.virtual_link_template, event.slug)
-    meeting.sequence += 1
-    meeting.seats = []
-    db.session.flush()
-    meeting.seats = [
-        MeetingSeat(attendee_id=meeting.low_id, starts_at=slot.start),
-        MeetingSeat(attendee_id=meeting.high_id, starts_at=slot.start),
-    ]
+    new_url = meeting.virtual_url
+    if table_name is None and not new_url:
+        new_url = render_virtual_link(event.virtual_link_template, event.slug)
     try:
+        # All of the move in one savepoint: a race lost on a seat or a table undoes it whole,
+        # and the rolled-back meeting is reloaded as it was.
         with db.session.begin_nested():
+            meeting.seats = []
+            db.session.flush()
+            meeting.starts_at, meeting.ends_at = slot.start, slot.end
+            meeting.table_name = table_name
+            meeting.mode = "in_person" if table_name else "virtual"
+            meeting.virtual_url = new_url
+            meeting.sequence += 1
+            meeting.seats = [
+                MeetingSeat(attendee_id=meeting.low_id, starts_at=slot.start),
+                MeetingSeat(attendee_id=meeting.high_id, starts_at=slot.start),
+            ]
             db.session.flush()
     except IntegrityError as error:
         raise BookingError("Someone booked that slot a moment ago; choose another.") from error

@@ -254,3 +254,39 @@ def test_schedule_and_export_calendars_commands(app, runner, tmp_path):
     for path in (tmp_path / "cals").iterdir():
         check_calendar(path.read_bytes())
     assert runner.invoke(args=["schedule", "nope"]).exit_code == 2
+
+
+def test_move_that_loses_a_race_leaves_the_meeting_as_it_was(app, monkeypatch):
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2"))
+        a, b, c, d = (make_attendee(event, f"{n}@{n}.org") for n in "abcd")
+        first = bookings.book_confirmed(confirmed(event, a, b))
+        db.session.commit()
+        before = (first.starts_at, first.table_name, first.sequence)
+        # Another request takes T2 at 08:30 between our checks and our write.
+        later = START + timedelta(minutes=30)
+        rival = Meeting(
+            event_id=event.id,
+            low_id=c.id,
+            high_id=d.id,
+            starts_at=later,
+            ends_at=later + timedelta(minutes=15),
+            mode="in_person",
+            table_name="T2",
+            uid="rival@x",
+            status="confirmed",
+        )
+        db.session.add(rival)
+        db.session.flush()
+        original = bookings._active_meetings
+        monkeypatch.setattr(  # the check does not see the rival yet; the database does
+            bookings,
+            "_active_meetings",
+            lambda *args, **kwargs: [m for m in original(*args, **kwargs) if m.uid != "rival@x"],
+        )
+        with pytest.raises(bookings.BookingError, match="a moment ago"):
+            bookings.move_meeting(first, later, "T2")
+        db.session.commit()
+        db.session.expire_all()
+        assert (first.starts_at, first.table_name, first.sequence) == before
+        assert {s.attendee_id for s in first.seats} == {a.id, b.id}
