@@ -6,14 +6,14 @@ theirs is a 404, so ids say nothing about other people's schedules.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import and_, or_, select
 
 from .. import bookings, calendar, mail
+from ..downloads import calendar_response
 from ..extensions import db
 from ..matching import Reason
 from ..models import Attendee, Meeting, Suggestion
@@ -21,23 +21,6 @@ from ..scheduling import Slot
 from ..suggestions import reasons_for
 from ..templating import format_local
 from .routes import attendee_by_token, bp
-
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Response:
-    """An iCalendar body as a download, or inline for a subscribed feed.
-
-    Nothing is cached along the way: the calendar changes whenever a meeting does, and it
-    names people.
-    """
-    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "calendar.ics"
-    response = Response(body, content_type="text/calendar; charset=utf-8")
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
-    response.cache_control.no_cache = True
-    response.cache_control.private = True
-    return response
 
 
 @dataclass

@@ -17,6 +17,7 @@ from sqlalchemy import func
 
 from .. import attendees as attendee_service
 from .. import importing
+from ..downloads import csv_response
 from ..events import (
     EventRuleError,
     EventTimes,
@@ -30,7 +31,6 @@ from ..events import (
 )
 from ..extensions import db
 from ..models import Attendee, Event, ImportUpload, NetworkingSession
-from ..spreadsheet import csv_response
 from .forms import ConfirmForm, ConfirmImportForm, EventForm, UploadForm
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")

@@ -11,11 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
 
 from .. import bookings, calendar, mail
-from ..attendee.schedule_views import calendar_response
+from ..downloads import calendar_response, csv_response
 from ..extensions import db
 from ..models import Event, Meeting, NetworkingSession
 from ..scheduling import UNSCHEDULED_REASONS, Slot
-from ..spreadsheet import csv_response
 from ..templating import format_local
 from .forms import ConfirmForm
 from .routes import bp, own_event
