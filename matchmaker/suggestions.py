@@ -22,6 +22,8 @@ from .matching import Suggestion as Suggested
 from .models import Attendee, Event, MatchingRun, Suggestion, utcnow
 
 BATCH = 5000
+# Above this many attendees a cold matcher is rebuilt in the background, not in a request.
+INLINE_REFIT_LIMIT = 2000
 ANSWERS = ("none", "interested", "declined")
 
 
@@ -290,6 +292,12 @@ def refresh_after_change(event: Event) -> set[int]:
     with _MATCHERS_LOCK:
         cached = _MATCHERS.get(event.id)
     if cached is None or cached.settings_key != _settings_key(event):
+        size = db.session.scalar(select(func.count()).where(Attendee.event_id == event.id)) or 0
+        if size > INLINE_REFIT_LIMIT:
+            # Too big to rebuild inside a request: a background run refreshes everyone and
+            # leaves a warm matcher behind for the next edits.
+            start_matching(event)
+            return set()
         matcher, result = compute_matches(event)
         store_lists(event.id, result.suggestions)
         return set(result.suggestions)

@@ -325,3 +325,14 @@ def test_suggest_command_unreadable_file(runner, tmp_path):
     path.write_bytes(b"\x00\x01\x02garbage")
     result = runner.invoke(args=["suggest", str(path)])
     assert result.exit_code == 1 and "Error:" in result.output
+
+
+def test_cold_refresh_of_a_large_event_goes_to_the_background(app, event_id, monkeypatch):
+    with app.app_context():
+        run(event_id)
+        service.forget_cached_matcher(event_id)
+        monkeypatch.setattr(service, "INLINE_REFIT_LIMIT", 3)
+        runs_before = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        assert service.refresh_after_change(db.session.get(Event, event_id)) == set()
+        runs_after = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        assert runs_after == runs_before + 1
