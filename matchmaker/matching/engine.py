@@ -50,7 +50,8 @@ def _normalise_org(name: str) -> str:
 class _Person:
     """What matching needs from one profile, computed once per profile version."""
 
-    fields: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...]  # offers, needs, interests
+    #: (concept ids, phrase text ids) for offers, needs, interests, in the order written
+    fields: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
     signature: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
     class_key: tuple[int, int, frozenset[int] | None]
     org: str
@@ -117,6 +118,8 @@ class Matcher:
             raise ValueError("profile ids must be unique")
         self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
         self._key_cache: dict[str, str] = {}
+        self._text_ids: dict[str, int] = {}
+        self._reason_cache: dict[tuple[int, ...], tuple[Reason, ...]] = {}
         keys = {self._key(t) for p in profiles for t in self._phrases(p)}
         self.space_ = PhraseSpace().fit(keys)
         self._sim = self.space_.matrix()
@@ -167,14 +170,21 @@ class Matcher:
 
     def _person(self, profile: Profile) -> _Person:
         fields = []
+        index = self.space_.index
+        text_ids = self._text_ids
         for phrases in (profile.can_help_with, profile.looking_for, profile.interests):
-            seen: dict[int, str] = {}
+            seen: dict[int, int] = {}
             for text in phrases:
                 key = self._key(text)
                 if key:
-                    seen.setdefault(self.space_.index[key], text)
+                    text_id = text_ids.setdefault(text, len(text_ids))
+                    seen.setdefault(index[key], text_id)
             fields.append((tuple(seen), tuple(seen.values())))
-        signature = tuple(tuple(sorted(concepts)) for concepts, _ in fields)
+        signature = (
+            tuple(sorted(fields[0][0])),
+            tuple(sorted(fields[1][0])),
+            tuple(sorted(fields[2][0])),
+        )
         role = _ROLE_IDS.get(profile.role, _ROLE_IDS["other"])
         class_key = (role, _MODE_IDS[profile.meeting_mode], profile.sessions)
         return _Person(tuple(fields), signature, class_key, _normalise_org(profile.organization))
@@ -393,50 +403,56 @@ class Matcher:
         accepted, exposure, count = kernels.allocate_exposure(
             order, self._cand_idx, cnt, settings.top_k, cap, n
         )
-        chosen: dict[int, list[tuple[float, int]]] = {}
-        for slot in np.flatnonzero(accepted).tolist():
-            p, r = divmod(slot, depth)
-            entry = (float(self._cand_score[p, r]), int(self._cand_idx[p, r]))
-            chosen.setdefault(p, []).append(entry)
+        accepted = accepted.reshape(n, depth).astype(bool)
+        extra: dict[int, tuple[float, int]] = {}
         full: set[int] = set()
         for p in np.flatnonzero((count == 0) & (cnt > 0)).tolist():
-            if not self._cover(p, chosen, exposure, cap):
+            if not self._cover(p, accepted, extra, count, exposure, cap):
                 full.add(p)
 
+        ids = self._ids.tolist()
+        scores = self._cand_score.tolist()
+        partners = self._cand_idx.tolist()
         old = self._lists
         subjects = changed or set()
         lists: dict[int, list[Suggestion]] = {}
         pending: list[tuple[int, list[tuple[float, int]]]] = []
-        for p in range(n):
-            pid = int(self._ids[p])
-            entries = sorted(chosen.get(p, ()), key=lambda e: (-e[0], e[1]))
+        has_any = accepted.any(axis=1).tolist()
+        for p, pid in enumerate(ids):
+            if has_any[p]:
+                ranks = np.flatnonzero(accepted[p]).tolist()
+                entries = [(scores[p][r], partners[p][r]) for r in ranks]
+            else:
+                entries = []
+            if p in extra:
+                entries = sorted([*entries, extra[p]], key=lambda e: (-e[0], e[1]))
             previous = old.get(pid)
             if (
                 changed is not None
                 and previous is not None
                 and pid not in subjects
                 and [(s.score, s.partner_id) for s in previous]
-                == [(score, int(self._ids[m])) for score, m in entries]
+                == [(score, ids[m]) for score, m in entries]
                 and not any(s.partner_id in subjects for s in previous)
             ):
                 lists[pid] = previous  # same partners, same profiles: same reasons
                 continue
             pending.append((p, entries))
-        pairs = [(p, m) for p, entries in pending for _, m in entries]
+        viewers = [p for p, entries in pending for _ in entries]
         reasons = self._reasons(
-            np.array([p for p, _ in pairs], dtype=np.int64),
-            np.array([m for _, m in pairs], dtype=np.int64),
+            np.array(viewers, dtype=np.int64),
+            np.array([m for _, entries in pending for _, m in entries], dtype=np.int64),
         )
         row = 0
         for p, entries in pending:
             suggestions = []
             for score, m in entries:
-                suggestions.append(Suggestion(int(self._ids[m]), score, reasons[row]))
+                suggestions.append(Suggestion(ids[m], score, reasons[row]))
                 row += 1
-            lists[int(self._ids[p])] = suggestions
+            lists[ids[p]] = suggestions
         self._lists = lists
 
-        unmatched = self._explain([p for p in range(n) if not lists[int(self._ids[p])]], full)
+        unmatched = self._explain([p for p in range(n) if not lists[ids[p]]], full)
         covered = sum(1 for s in lists.values() if s)
         self.result_ = MatchResult(
             suggestions=lists,
@@ -450,7 +466,13 @@ class Matcher:
         return {pid for pid in lists if old.get(pid) != lists[pid]}
 
     def _cover(
-        self, p: int, chosen: dict[int, list[tuple[float, int]]], exposure: np.ndarray, cap: int
+        self,
+        p: int,
+        accepted: np.ndarray,
+        extra: dict[int, tuple[float, int]],
+        count: np.ndarray,
+        exposure: np.ndarray,
+        cap: int,
     ) -> bool:
         """Give *p*, left without suggestions by the cap, one partner who still has room."""
         n = len(self._ids)
@@ -459,53 +481,55 @@ class Matcher:
         self._rank(self._viewer_groups(np.array([p])), avail=avail, out=out, depth=1)
         if out[2][p]:
             m = int(out[0][p, 0])
-            chosen.setdefault(p, []).append((float(out[1][p, 0]), m))
+            extra[p] = (float(out[1][p, 0]), m)
             exposure[m] += 1
+            count[p] += 1
             return True
         # Everyone compatible is at the cap: take a slot from someone who has more than one.
         for r in range(int(self._cand_cnt[p])):
             m = int(self._cand_idx[p, r])
-            donors = [
-                (score, v) for v, entries in chosen.items() if len(entries) > 1
-                for score, partner in entries if partner == m
-            ]  # fmt: skip
-            if donors:
-                score, v = min(donors, key=lambda d: (d[0], -d[1]))
-                chosen[v].remove((score, m))
-                chosen.setdefault(p, []).append((float(self._cand_score[p, r]), m))
+            holders = accepted & (self._cand_idx == m) & (count > 1)[:, None]
+            if holders.any():
+                v, rank = min(
+                    zip(*np.nonzero(holders), strict=True),
+                    key=lambda vr: (self._cand_score[vr], -vr[0]),
+                )
+                accepted[v, rank] = False
+                count[v] -= 1
+                extra[p] = (float(self._cand_score[p, r]), m)
+                count[p] += 1
                 return True
         return False
 
     def _reasons(self, viewers: np.ndarray, partners: np.ndarray) -> list[tuple[Reason, ...]]:
         if len(viewers) == 0:
             return []
-        people = [self._people[int(pid)] for pid in self._ids]
         if self._phrase_arrays is None:
+            people = [self._people[int(pid)] for pid in self._ids]
             arrays = []
             for f in range(3):
-                arrays.extend(_csr([person.fields[f][0] for person in people]))
+                ptr, concepts = _csr([person.fields[f][0] for person in people])
+                _, texts = _csr([person.fields[f][1] for person in people])
+                arrays.extend([ptr, concepts, texts])
             self._phrase_arrays = arrays
         sim = self._sim
         raw = kernels.pair_reasons(
             viewers, partners, *self._phrase_arrays, sim.indptr, sim.indices, sim.data,
             REASONS_PER_DIRECTION,
         )  # fmt: skip
-        fields = (1, 0, 2), (0, 1, 2)  # viewer field, partner field per direction
+        raw = raw.reshape(len(viewers), -1)
+        texts = list(self._text_ids)
+        cache = self._reason_cache
         out = []
-        for row, (p, m) in enumerate(zip(viewers.tolist(), partners.tolist(), strict=True)):
-            mine, theirs = people[p].fields, people[m].fields
-            items = []
-            for code, yours, their in raw[row].tolist():
-                if code < 0:
-                    continue
-                items.append(
-                    Reason(
-                        _DIRECTIONS[code],
-                        mine[fields[0][code]][1][yours],
-                        theirs[fields[1][code]][1][their],
-                    )
+        for row in map(tuple, raw.tolist()):
+            reasons = cache.get(row)
+            if reasons is None:
+                reasons = cache[row] = tuple(
+                    Reason(_DIRECTIONS[row[i]], texts[row[i + 1]], texts[row[i + 2]])
+                    for i in range(0, len(row), 3)
+                    if row[i] >= 0
                 )
-            out.append(tuple(items))
+            out.append(reasons)
         return out
 
     def _explain(self, people: list[int], full: set[int]) -> dict[int, str]:

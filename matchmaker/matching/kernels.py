@@ -618,45 +618,34 @@ def _best_matches(sim_ptr, sim_idx, sim_val, mine_c, theirs_c, flip, limit, out,
 
 
 @njit(cache=True)
-def pair_reasons(viewers, partners, off_ptr, off_c, need_ptr, need_c, int_ptr, int_c,
-                 sim_ptr, sim_idx, sim_val, limit):  # fmt: skip
-    """Reasons of each (viewer, partner) pair as (direction, viewer phrase, partner phrase).
+def pair_reasons(viewers, partners, off_ptr, off_c, off_t, need_ptr, need_c, need_t, int_ptr,
+                 int_c, int_t, sim_ptr, sim_idx, sim_val, limit):  # fmt: skip
+    """Reasons of each (viewer, partner) pair as (direction, viewer text, partner text).
 
-    Directions: 0 = they help (their offer, your need), 1 = you help, 2 = shared interest.
-    Phrase positions index the attendee's own list for that field.
+    Directions: 0 = they help (their offer, your need), 1 = you help, 2 = shared interest;
+    texts are ids into the table of phrases as the attendees wrote them; -1 pads.
     """
     out = np.full((viewers.shape[0], 3 * limit, 3), -1, np.int64)
     for row in range(viewers.shape[0]):
         p = viewers[row]
         m = partners[row]
         col = 0
-        col = _best_matches(
-            sim_ptr,
-            sim_idx,
-            sim_val,
-            need_c[need_ptr[p] : need_ptr[p + 1]],
-            off_c[off_ptr[m] : off_ptr[m + 1]],
-            True,
-            limit,
-            out,
-            row,
-            col,
-            0,
-        )
+        col = _best_matches(sim_ptr, sim_idx, sim_val, need_c[need_ptr[p] : need_ptr[p + 1]],
+                            off_c[off_ptr[m] : off_ptr[m + 1]], True, limit, out, row, col, 0)
         col = _best_matches(sim_ptr, sim_idx, sim_val, off_c[off_ptr[p] : off_ptr[p + 1]],
                             need_c[need_ptr[m] : need_ptr[m + 1]], False, limit, out, row, col,
                             1)  # fmt: skip
-        col = _best_matches(
-            sim_ptr,
-            sim_idx,
-            sim_val,
-            int_c[int_ptr[p] : int_ptr[p + 1]],
-            int_c[int_ptr[m] : int_ptr[m + 1]],
-            True,
-            limit,
-            out,
-            row,
-            col,
-            2,
-        )
+        col = _best_matches(sim_ptr, sim_idx, sim_val, int_c[int_ptr[p] : int_ptr[p + 1]],
+                            int_c[int_ptr[m] : int_ptr[m + 1]], True, limit, out, row, col, 2)
+        for c in range(col):
+            code = out[row, c, 0]
+            if code == 0:
+                out[row, c, 1] = need_t[need_ptr[p] + out[row, c, 1]]
+                out[row, c, 2] = off_t[off_ptr[m] + out[row, c, 2]]
+            elif code == 1:
+                out[row, c, 1] = off_t[off_ptr[p] + out[row, c, 1]]
+                out[row, c, 2] = need_t[need_ptr[m] + out[row, c, 2]]
+            else:
+                out[row, c, 1] = int_t[int_ptr[p] + out[row, c, 1]]
+                out[row, c, 2] = int_t[int_ptr[m] + out[row, c, 2]]
     return out

@@ -1,0 +1,435 @@
+"""Matching on small hand-made events whose right answer can be stated."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from matchmaker.matching import (
+    Matcher,
+    MatchSettings,
+    Profile,
+    Reason,
+    format_reason,
+    format_reasons,
+    suggest_partners,
+)
+from matchmaker.matching.synthetic import synthetic_profiles
+from matchmaker.matching.text import phrase_key, shipped_aliases
+
+
+def ids(result, person: int) -> list[int]:
+    return [s.partner_id for s in result.suggestions[person]]
+
+
+def score(result, person: int, partner: int) -> float:
+    return next(s.score for s in result.suggestions[person] if s.partner_id == partner)
+
+
+# -- text -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("ML", "machine learning"),
+        ("Machine-Learning", "machine learning"),
+        ("JS", "JavaScript"),
+        ("UX", "user experience"),
+        ("data viz", "Data visualisation"),
+        ("data visualization", "data visualisation"),
+        ("recruiter", "recruiting"),
+        ("CV review", "resume review"),
+        ("Kubernetes", "k8s"),
+        ("startups", "Startup"),
+        ("peers in climate tech", "climate tech"),
+        ("customer success people", "Customer Success"),
+    ],
+)
+def test_phrase_variants_share_a_key(a: str, b: str) -> None:
+    aliases = shipped_aliases()
+    assert phrase_key(a, aliases) == phrase_key(b, aliases)
+
+
+def test_phrase_alias_does_not_rewrite_inside_other_phrases() -> None:
+    aliases = shipped_aliases()
+    assert phrase_key("security", aliases) == "cybersecurity"
+    assert phrase_key("food security", aliases) == "food security"
+
+
+@pytest.mark.parametrize(
+    ("offer", "need"),
+    [
+        ("machine learning", "ML engineers"),
+        ("data visualization", "data viz"),
+        ("recruiting", "recruiter"),
+        ("statistics", "statistic analysis"),
+        ("React", "React developers"),
+    ],
+)
+def test_spelling_and_wording_variants_meet(offer: str, need: str) -> None:
+    people = [Profile(1, can_help_with=(offer,)), Profile(2, looking_for=(need,))]
+    result = suggest_partners(people)
+    assert ids(result, 2) == [1]
+
+
+def test_organizer_aliases_extend_the_shipped_table() -> None:
+    people = [Profile(1, can_help_with=("Tanzu",)), Profile(2, looking_for=("Kubernetes",))]
+    assert ids(suggest_partners(people), 2) == []
+    extended = MatchSettings(extra_synonyms={"tanzu": "kubernetes"})
+    assert ids(suggest_partners(people, extended), 2) == [1]
+
+
+# -- score ------------------------------------------------------------------------------
+
+
+def test_complementary_beats_similar() -> None:
+    seeker = Profile(1, can_help_with=("python",), looking_for=("fundraising",), role="founder")
+    investor = Profile(
+        2, can_help_with=("fundraising",), looking_for=("deal flow",), role="investor"
+    )
+    twin = Profile(3, can_help_with=("python",), looking_for=("fundraising",), role="founder")
+    result = suggest_partners([seeker, investor, twin])
+    assert ids(result, 1) == [2]  # the twin shares everything and helps with nothing
+
+
+def test_mutual_beats_one_way() -> None:
+    me = Profile(1, can_help_with=("sql",), looking_for=("pricing strategy",))
+    one_way = Profile(2, can_help_with=("pricing strategy",), looking_for=("gardening",))
+    mutual = Profile(3, can_help_with=("pricing strategy",), looking_for=("sql",))
+    result = suggest_partners([me, one_way, mutual])
+    assert ids(result, 1) == [3, 2]
+    assert score(result, 1, 3) == pytest.approx(0.8)  # no shared interests: 0.8 at most
+    assert score(result, 1, 2) == pytest.approx(0.56)
+
+
+def test_strong_one_way_beats_weak_mutual() -> None:
+    seeker = Profile(1, can_help_with=("copywriting",), looking_for=("salary negotiation",))
+    expert = Profile(2, can_help_with=("salary negotiation",), looking_for=("board roles",))
+    weak = Profile(
+        3, can_help_with=("negotiation",), looking_for=("copywriting", "gardening", "chess")
+    )
+    result = suggest_partners([seeker, expert, weak])
+    assert ids(result, 1)[0] == 2
+
+
+def test_shared_interests_add_a_smaller_part() -> None:
+    me = Profile(1, looking_for=("fundraising",), interests=("chess",))
+    helper = Profile(2, can_help_with=("fundraising",))
+    helper_chess = Profile(3, can_help_with=("fundraising",), interests=("chess",))
+    chess_only = Profile(4, interests=("chess",))
+    result = suggest_partners([me, helper, helper_chess, chess_only])
+    assert ids(result, 1) == [3, 2, 4]
+    assert score(result, 1, 4) == pytest.approx(0.2)
+
+
+def test_scores_are_symmetric_and_within_bounds() -> None:
+    result = suggest_partners(synthetic_profiles(150, seed=3))
+    seen = {}
+    for person, suggestions in result.suggestions.items():
+        for s in suggestions:
+            assert 0.0 < s.score <= 1.0
+            seen[(person, s.partner_id)] = s.score
+    for (a, b), value in seen.items():
+        if (b, a) in seen:
+            assert seen[(b, a)] == value
+
+
+# -- rules ------------------------------------------------------------------------------
+
+
+def test_default_role_rules() -> None:
+    seeker = Profile(1, looking_for=("fundraising",), role="job_seeker")
+    investor = Profile(2, can_help_with=("fundraising",), role="investor")
+    founder = Profile(3, looking_for=("fundraising",), role="founder")
+    result = suggest_partners([seeker, investor, founder])
+    assert ids(result, 1) == []
+    assert ids(result, 3) == [2]
+    assert result.unmatched[1] == "no_compatible_partner"
+
+
+def test_custom_role_rules_are_symmetric() -> None:
+    people = [
+        Profile(1, looking_for=("python",), role="student"),
+        Profile(2, can_help_with=("python",), role="investor"),
+    ]
+    rules = {"student": frozenset({"investor"})}
+    result = suggest_partners(people, MatchSettings(role_rules=rules))
+    assert ids(result, 1) == [2] and ids(result, 2) == [1]
+
+
+@pytest.mark.parametrize(
+    ("org_a", "org_b", "exclude", "meet"),
+    [
+        ("Acme Oy", "  acme   OY ", True, False),
+        ("Acme Oy", "Acme", True, True),
+        ("Acme Oy", "Acme Oy", False, True),
+        ("", "", True, True),
+    ],
+)
+def test_same_organisation(org_a: str, org_b: str, exclude: bool, meet: bool) -> None:
+    people = [
+        Profile(1, looking_for=("sql",), organization=org_a),
+        Profile(2, can_help_with=("sql",), organization=org_b),
+    ]
+    result = suggest_partners(people, MatchSettings(exclude_same_organization=exclude))
+    assert (ids(result, 1) == [2]) is meet
+
+
+@pytest.mark.parametrize(
+    ("mode_a", "sessions_a", "mode_b", "sessions_b", "meet"),
+    [
+        ("in_person", None, "virtual", None, False),
+        ("in_person", None, "either", None, True),
+        ("virtual", None, "virtual", None, True),
+        ("either", frozenset({1, 2}), "either", frozenset({3}), False),
+        ("either", frozenset({1, 2}), "either", frozenset({2, 3}), True),
+        ("either", None, "either", frozenset({3}), True),
+        ("either", frozenset(), "either", None, False),
+    ],
+)
+def test_attendees_who_cannot_meet_are_never_paired(
+    mode_a: str, sessions_a, mode_b: str, sessions_b, meet: bool
+) -> None:
+    people = [
+        Profile(1, looking_for=("sql",), meeting_mode=mode_a, sessions=sessions_a),
+        Profile(2, can_help_with=("sql",), meeting_mode=mode_b, sessions=sessions_b),
+    ]
+    result = suggest_partners(people)
+    assert (ids(result, 1) == [2]) is meet
+    if not meet:
+        assert result.unmatched[1] == "no_shared_availability"
+
+
+def test_declined_pairs_are_never_suggested() -> None:
+    people = [
+        Profile(1, looking_for=("sql",)),
+        Profile(2, can_help_with=("sql",)),
+        Profile(3, can_help_with=("sql",), interests=("chess",)),
+    ]
+    settings = MatchSettings(declined_pairs=frozenset({frozenset({1, 2})}))
+    result = suggest_partners(people, settings)
+    assert ids(result, 1) == [3]
+    assert 1 not in ids(result, 2)
+
+
+def test_unmatched_reasons() -> None:
+    people = [
+        Profile(1),
+        Profile(2, looking_for=("sql",), interests=("chess",)),
+        Profile(3, can_help_with=("knitting",)),
+    ]
+    result = suggest_partners(people)
+    assert result.unmatched == {1: "empty_profile", 2: "no_shared_topics", 3: "no_shared_topics"}
+    assert result.coverage == 0.0
+
+
+# -- exposure ---------------------------------------------------------------------------
+
+
+def test_exposure_cap_keeps_the_popular_expert_from_being_swamped() -> None:
+    expert = Profile(1, can_help_with=("fundraising", "pricing"), role="expert")
+    others = [Profile(10, can_help_with=("pricing",), role="expert")]
+    seekers = [
+        Profile(100 + i, looking_for=("fundraising", "pricing"), role="founder") for i in range(12)
+    ]
+    result = suggest_partners([expert, *others, *seekers], MatchSettings(top_k=1, max_exposure=4))
+    appearances = [s.partner_id for p in seekers for s in result.suggestions[p.id]]
+    assert appearances.count(1) == 4
+    assert result.max_exposure <= 4
+    # Everyone still gets somebody while somebody with room exists: 4 + 4 slots for 12.
+    assert sum(1 for p in seekers if result.suggestions[p.id]) == 8
+    assert {result.unmatched[p.id] for p in seekers if not result.suggestions[p.id]} == {
+        "partners_full"
+    }
+
+
+def test_coverage_is_full_where_partners_exist() -> None:
+    profiles = synthetic_profiles(400, seed=7)
+    result = suggest_partners(profiles, MatchSettings(top_k=5))
+    cap = 10
+    exposure: dict[int, int] = {}
+    for suggestions in result.suggestions.values():
+        assert len(suggestions) <= 5
+        for s in suggestions:
+            exposure[s.partner_id] = exposure.get(s.partner_id, 0) + 1
+    assert max(exposure.values()) <= cap == 2 * 5
+    assert result.max_exposure == max(exposure.values())
+    assert set(result.unmatched.values()) <= {
+        "empty_profile", "no_compatible_partner", "no_shared_availability", "no_shared_topics"
+    }  # fmt: skip
+    covered = sum(1 for s in result.suggestions.values() if s)
+    assert result.coverage == covered / len(profiles)
+
+
+def test_exposure_pass_keeps_best_first_order() -> None:
+    result = suggest_partners(synthetic_profiles(200, seed=1))
+    for suggestions in result.suggestions.values():
+        keys = [(-s.score, s.partner_id) for s in suggestions]
+        assert keys == sorted(keys)
+
+
+# -- reasons ----------------------------------------------------------------------------
+
+
+def test_reasons_quote_each_side_in_their_own_words() -> None:
+    me = Profile(
+        1,
+        can_help_with=("dashboards", "Data viz"),
+        looking_for=("seed funding",),
+        interests=("Climate tech",),
+        role="founder",
+    )
+    them = Profile(
+        2,
+        can_help_with=("seed funding",),
+        looking_for=("data visualisation",),
+        interests=("climate-tech", "chess"),
+        role="investor",
+    )
+    result = suggest_partners([me, them])
+    (suggestion,) = result.suggestions[1]
+    assert suggestion.reasons == (
+        Reason("they_help", "seed funding", "seed funding"),
+        Reason("you_help", "Data viz", "data visualisation"),
+        Reason("shared", "Climate tech", "climate-tech"),
+    )
+    assert format_reasons(suggestion.reasons) == [
+        "They can help with: seed funding",
+        "You can help with: Data viz (they look for: data visualisation)",
+        "You both care about: Climate tech (they wrote: climate-tech)",
+    ]
+    (back,) = result.suggestions[2]
+    assert back.reasons[0] == Reason("they_help", "data visualisation", "Data viz")
+
+
+def test_format_reason_wording() -> None:
+    assert (
+        format_reason(Reason("you_help", "dashboards", "data visualisation"))
+        == "You can help with: dashboards (they look for: data visualisation)"
+    )
+    assert (
+        format_reason(Reason("they_help", "seed funding", "fundraising"))
+        == "They can help with: fundraising (you look for: seed funding)"
+    )
+    assert format_reason(Reason("shared", "climate tech", "Climate Tech")) == (
+        "You both care about: climate tech"
+    )
+
+
+# -- determinism and incremental updates -------------------------------------------------
+
+
+def test_same_input_same_output_in_any_order() -> None:
+    profiles = synthetic_profiles(120, seed=5)
+    first = suggest_partners(profiles)
+    shuffled = profiles[:]
+    random.Random(1).shuffle(shuffled)
+    assert suggest_partners(shuffled) == first
+
+
+def test_ties_are_broken_by_id() -> None:
+    people = [Profile(i, can_help_with=("sql",)) for i in (5, 3, 9)]
+    people.append(Profile(1, looking_for=("sql",)))
+    assert ids(suggest_partners(people, MatchSettings(top_k=2)), 1) == [3, 5]
+
+
+def _edit(profile: Profile, rng: random.Random) -> Profile:
+    words = ["python", "fundraising", "ML", "pricing", "k8s", "chess", "brand new phrase"]
+    return Profile(
+        profile.id,
+        can_help_with=tuple(rng.sample(words, rng.randint(0, 3))),
+        looking_for=tuple(rng.sample(words, rng.randint(0, 2))),
+        interests=profile.interests,
+        role=rng.choice(["founder", "investor", "expert", "job_seeker"]),
+        organization=rng.choice(["", "Org 1", profile.organization]),
+        meeting_mode=rng.choice(["either", "virtual", "in_person"]),
+        sessions=rng.choice([None, frozenset({1}), profile.sessions]),
+    )
+
+
+def test_incremental_updates_equal_full_recomputation() -> None:
+    rng = random.Random(0)
+    profiles = {p.id: p for p in synthetic_profiles(300, seed=11)}
+    settings = MatchSettings(top_k=5)
+    matcher = Matcher(settings).fit(profiles.values())
+    for step in range(12):
+        action = step % 4
+        if action == 0:  # edit
+            target = rng.choice(sorted(profiles))
+            profiles[target] = _edit(profiles[target], rng)
+            changed = matcher.update(profiles[target])
+            assert target in changed or matcher.result_.suggestions[target]
+        elif action == 1:  # new attendee
+            new = _edit(Profile(1000 + step, interests=("chess",)), rng)
+            profiles[new.id] = new
+            matcher.update(new)
+        elif action == 2:  # leaves
+            target = rng.choice(sorted(profiles))
+            del profiles[target]
+            matcher.remove(target)
+        else:  # declines
+            a, b = rng.sample(sorted(profiles), 2)
+            settings = MatchSettings(
+                top_k=5, declined_pairs=settings.declined_pairs | {frozenset((a, b))}
+            )
+            matcher.decline(a, b)
+        assert matcher.result_ == suggest_partners(list(profiles.values()), settings), step
+
+
+def test_update_reports_changed_lists() -> None:
+    people = [Profile(1, looking_for=("sql",)), Profile(2, can_help_with=("python",))]
+    matcher = Matcher().fit(people)
+    assert matcher.result_.suggestions[1] == []
+    changed = matcher.update(Profile(2, can_help_with=("SQL",)))
+    assert changed == {1, 2}
+    assert ids(matcher.result_, 1) == [2]
+
+
+_WORDS = st.sampled_from(["sql", "SQL", "python", "ML", "machine learning", "pricing", "chess"])
+_PROFILES = st.lists(
+    st.builds(
+        lambda *fields: fields,
+        st.lists(_WORDS, max_size=3),
+        st.lists(_WORDS, max_size=2),
+        st.lists(_WORDS, max_size=2),
+        st.sampled_from(["founder", "investor", "expert", "job_seeker", "employer"]),
+        st.sampled_from(["", "A", "B"]),
+        st.sampled_from(["either", "virtual", "in_person"]),
+    ),
+    min_size=2,
+    max_size=14,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_PROFILES, st.integers(1, 3), st.integers(1, 4), st.data())
+def test_properties(rows, top_k: int, cap: int, data) -> None:
+    profiles = [
+        Profile(i, offers, needs, interests, role, org, mode)
+        for i, (offers, needs, interests, role, org, mode) in enumerate(rows)
+    ]
+    settings = MatchSettings(top_k=top_k, max_exposure=cap)
+    result = suggest_partners(profiles, settings)
+    exposure: dict[int, int] = {}
+    by_id = {p.id: p for p in profiles}
+    for person, suggestions in result.suggestions.items():
+        assert len(suggestions) <= top_k
+        for s in suggestions:
+            exposure[s.partner_id] = exposure.get(s.partner_id, 0) + 1
+            other = by_id[s.partner_id]
+            assert s.partner_id != person and 0 < s.score <= 1
+            org = by_id[person].organization
+            assert not (org and org == other.organization)
+            assert {by_id[person].meeting_mode, other.meeting_mode} != {"virtual", "in_person"}
+    assert max(exposure.values(), default=0) <= cap
+    # One update of a random attendee gives what a full recomputation gives.
+    target = data.draw(st.sampled_from(profiles))
+    edited = Profile(target.id, ("pricing",), ("sql",), role=target.role)
+    matcher = Matcher(settings).fit(profiles)
+    matcher.update(edited)
+    after = [edited if p.id == target.id else p for p in profiles]
+    assert matcher.result_ == suggest_partners(after, settings)
