@@ -48,7 +48,7 @@ Rules and fairness
 Pairs are suggested only if the roles may meet (`DEFAULT_ROLE_RULES`, symmetric), the
 attendees are not from the same organisation (case- and space-insensitive, on by default),
 not declined, and can meet: "in_person" and "virtual" exclude each other and the session
-sets must intersect (None means every session). Each attendee's exact top ``2 * top_k``
+sets must intersect (None means every session). Each attendee's exact top ``4 * top_k``
 (by score, ties by lower id) is computed first; then an exposure pass accepts candidates best
 score first under the ``max_exposure`` cap, first one per attendee, then the rest; attendees
 left without any are given the best partner who still has room, or a slot freed from someone

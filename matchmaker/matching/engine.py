@@ -7,8 +7,11 @@ one-shot form. See the package docstring for the score and the guarantees.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import chain
 
 import numba
 import numpy as np
@@ -31,6 +34,9 @@ TILE = 2048
 BATCH = 64
 #: Bytes allowed for dense concept rows (4 byte matrices of n_rows x n_signatures).
 DENSE_BUDGET = 256 * 2**20
+#: Candidates ranked exactly per attendee, as a multiple of top_k: the exposure pass needs
+#: room to move past partners who are already in as many lists as allowed.
+DEPTH_FACTOR = 4
 #: Reasons kept per direction.
 REASONS_PER_DIRECTION = 3
 
@@ -40,6 +46,23 @@ _DIRECTIONS = ("they_help", "you_help", "shared")
 _UNMATCHED = ("no_compatible_partner", "no_shared_availability", "no_shared_topics")
 
 Progress = Callable[[int, int], None]
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while building results.
+
+    Matching creates hundreds of thousands of small acyclic objects (suggestions, reasons);
+    each automatic collection then walks all of them, which costs more than the matching
+    itself. Reference counting still frees everything; the previous state is restored.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _normalise_org(name: str) -> str:
@@ -62,10 +85,10 @@ class _Person:
 
 
 def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.fromiter((len(r) for r in rows), dtype=np.int64, count=len(rows))
+    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr[1:])
-    idx = np.fromiter((c for r in rows for c in r), dtype=np.int32, count=int(ptr[-1]))
+    idx = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(ptr[-1]))
     return ptr, idx
 
 
@@ -112,6 +135,10 @@ class Matcher:
 
     def fit(self, profiles: Iterable[Profile], progress: Progress | None = None) -> Matcher:
         """Learn the event's phrases and compute every attendee's suggestions."""
+        with _collector_paused():
+            return self._fit(profiles, progress)
+
+    def _fit(self, profiles: Iterable[Profile], progress: Progress | None) -> Matcher:
         profiles = list(profiles)
         ids = [p.id for p in profiles]
         if len(set(ids)) != len(ids):
@@ -139,20 +166,23 @@ class Matcher:
     def update(self, profile: Profile) -> set[int]:
         """Add or replace one profile; return the ids whose suggestions changed."""
         self._check_fitted()
-        return self._apply({profile.id: profile}, set())
+        with _collector_paused():
+            return self._apply({profile.id: profile}, set())
 
     def remove(self, profile_id: int) -> set[int]:
         """Forget one attendee; return the ids whose suggestions changed."""
         self._check_fitted()
         if profile_id not in self._profiles:
             raise KeyError(profile_id)
-        return self._apply({}, {profile_id})
+        with _collector_paused():
+            return self._apply({}, {profile_id})
 
     def decline(self, a: int, b: int) -> set[int]:
         """Never suggest *a* and *b* to each other again; return the ids whose lists changed."""
         self._check_fitted()
         self.settings.declined_pairs = self.settings.declined_pairs | {frozenset((a, b))}
-        return self._apply({}, set(), touched={a, b})
+        with _collector_paused():
+            return self._apply({}, set(), touched={a, b})
 
     # -- text ------------------------------------------------------------------------------
 
@@ -194,7 +224,7 @@ class Matcher:
     def _build(self) -> None:
         """Flatten the people into the arrays the kernels read."""
         settings = self.settings
-        self._depth = 2 * settings.top_k
+        self._depth = DEPTH_FACTOR * settings.top_k
         self._ids = np.fromiter(self._profiles, dtype=np.int64, count=len(self._profiles))
         self._index = {int(pid): i for i, pid in enumerate(self._ids)}
         people = [self._people[int(pid)] for pid in self._ids]
@@ -252,7 +282,10 @@ class Matcher:
         )
         self._mem_person = order.astype(np.int64)
 
-        self._compat, self._avail_ok, self._role_ok = self._class_tables(list(classes))
+        class_keys = tuple(classes)
+        if getattr(self, "_class_keys", None) != class_keys:
+            self._class_keys = class_keys
+            self._compat, self._avail_ok, self._role_ok = self._class_tables(list(classes))
 
         declined = [[] for _ in range(n)]
         for pair in settings.declined_pairs:
@@ -410,49 +443,65 @@ class Matcher:
             if not self._cover(p, accepted, extra, count, exposure, cap):
                 full.add(p)
 
-        ids = self._ids.tolist()
-        scores = self._cand_score.tolist()
-        partners = self._cand_idx.tolist()
+        # Final lists as arrays: accepted candidates keep their rank order.
+        k = settings.top_k
+        position = np.cumsum(accepted, axis=1) - 1
+        rows, ranks = np.nonzero(accepted & (position < k))
+        fin_idx = np.full((n, k), -1, dtype=np.int64)
+        fin_score = np.zeros((n, k), dtype=np.float64)
+        fin_idx[rows, position[rows, ranks]] = self._cand_idx[rows, ranks]
+        fin_score[rows, position[rows, ranks]] = self._cand_score[rows, ranks]
+        ids = self._ids
         old = self._lists
-        subjects = changed or set()
+        if changed is None or getattr(self, "_fin_ids", None) is None:
+            dirty = np.ones(n, dtype=bool)
+        else:
+            subjects = np.array(sorted(changed), dtype=np.int64)
+            old_rows = np.array([self._fin_row.get(int(pid), -1) for pid in ids])
+            known = old_rows >= 0
+            same = np.zeros(n, dtype=bool)
+            same[known] = (self._fin_ids[old_rows[known]] == np.where(
+                fin_idx[known] >= 0, ids[np.maximum(fin_idx[known], 0)], -1
+            )).all(axis=1) & (self._fin_score[old_rows[known]] == fin_score[known]).all(axis=1)
+            dirty = ~same | np.isin(ids, subjects)
+            dirty |= np.isin(np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1), subjects).any(
+                axis=1
+            )
+        dirty[list(extra)] = True
         lists: dict[int, list[Suggestion]] = {}
+        id_list = ids.tolist()
         pending: list[tuple[int, list[tuple[float, int]]]] = []
-        has_any = accepted.any(axis=1).tolist()
-        for p, pid in enumerate(ids):
-            if has_any[p]:
-                ranks = np.flatnonzero(accepted[p]).tolist()
-                entries = [(scores[p][r], partners[p][r]) for r in ranks]
-            else:
-                entries = []
+        for p in np.flatnonzero(dirty).tolist():
+            count_p = int((fin_idx[p] >= 0).sum())
+            entries = list(zip(fin_score[p, :count_p].tolist(), fin_idx[p, :count_p].tolist(),
+                               strict=True))  # fmt: skip
             if p in extra:
                 entries = sorted([*entries, extra[p]], key=lambda e: (-e[0], e[1]))
-            previous = old.get(pid)
-            if (
-                changed is not None
-                and previous is not None
-                and pid not in subjects
-                and [(s.score, s.partner_id) for s in previous]
-                == [(score, ids[m]) for score, m in entries]
-                and not any(s.partner_id in subjects for s in previous)
-            ):
-                lists[pid] = previous  # same partners, same profiles: same reasons
-                continue
             pending.append((p, entries))
-        viewers = [p for p, entries in pending for _ in entries]
+        for p in np.flatnonzero(~dirty).tolist():
+            lists[id_list[p]] = old[id_list[p]]  # same partners, same profiles: same reasons
         reasons = self._reasons(
-            np.array(viewers, dtype=np.int64),
+            np.array([p for p, entries in pending for _ in entries], dtype=np.int64),
             np.array([m for _, entries in pending for _, m in entries], dtype=np.int64),
         )
         row = 0
         for p, entries in pending:
             suggestions = []
             for score, m in entries:
-                suggestions.append(Suggestion(ids[m], score, reasons[row]))
+                suggestions.append(Suggestion(id_list[m], score, reasons[row]))
                 row += 1
-            lists[ids[p]] = suggestions
+            lists[id_list[p]] = suggestions
+        lists = {pid: lists[pid] for pid in id_list}
         self._lists = lists
+        for p, (score, m) in extra.items():  # fallback partners join the comparison arrays
+            free = int((fin_idx[p] >= 0).sum())
+            if free < k:
+                fin_idx[p, free], fin_score[p, free] = m, score
+        self._fin_ids = np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1)
+        self._fin_score = fin_score
+        self._fin_row = {pid: i for i, pid in enumerate(id_list)}
 
-        unmatched = self._explain([p for p in range(n) if not lists[ids[p]]], full)
+        unmatched = self._explain([p for p in range(n) if not lists[id_list[p]]], full)
         covered = sum(1 for s in lists.values() if s)
         self.result_ = MatchResult(
             suggestions=lists,
