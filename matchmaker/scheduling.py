@@ -351,6 +351,9 @@ _LOCKED = -2
 _TABLE, _FLEX, _ONLINE = 0, 1, 2  # needs a table / a table if one is free / online
 _KINDS = {"in_person": _TABLE, "either": _FLEX, "virtual": _ONLINE}
 _EPSILON = 1e-9
+_MOVE, _SCORE, _COVER = 0, 1, 2  # what making room may do: move only, or remove for score/coverage
+_TABLE_TRIES = 8  # table meetings considered when a slot has no table left
+_BRANCHES = (6, 6, 6, 6, 6)  # partners tried at each step of an alternating path
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -389,6 +392,8 @@ class _Engine:
         self.at = [[_LOCKED if mask >> s & 1 else _FREE for s in range(slot_count)]
                    for mask in busy]
         self.table_users: list[set[int]] = [set() for _ in range(slot_count)]
+        self.table_version = [0] * slot_count
+        self._table_ranking: list[tuple[int, list[int]]] = [(-1, [])] * slot_count
         self.demand = [[0] * slot_count for _ in avail]
         self.incident: list[list[int]] = [[] for _ in avail]
         self.ea: list[int] = []
@@ -397,6 +402,8 @@ class _Engine:
         self.kind: list[int] = []
         self.static: list[int] = []
         self.slot_of: list[int] = []
+        self.ranked: list[list[int]] = []
+        self.slot_ranked: list[list[list[int]]] = []
         self._addable: dict[int, int] = {}
 
     def add_edge(self, a: int, b: int, weight: float, kind: int, static: int) -> int:
@@ -429,7 +436,9 @@ class _Engine:
     def free(self, p: int) -> int:
         if self.deg[p] >= self.cap:
             return 0
-        return self.avail[p] & self.addable(self.busy[p])
+        busy = self.busy[p]
+        mask = self._addable.get(busy)
+        return self.avail[p] & (self.addable(busy) if mask is None else mask)
 
     def candidates(self, e: int) -> int:
         mask = self.static[e] & self.free(self.ea[e]) & self.free(self.eb[e])
@@ -445,6 +454,7 @@ class _Engine:
             self.deg[p] += 1
         if self.kind[e] == _TABLE:
             self.table_users[s].add(e)
+            self.table_version[s] += 1
             self.tables_left[s] -= 1
             if self.tables_left[s] <= 0:
                 self.table_mask &= ~bit
@@ -459,6 +469,7 @@ class _Engine:
             self.deg[p] -= 1
         if self.kind[e] == _TABLE:
             self.table_users[s].discard(e)
+            self.table_version[s] += 1
             self.tables_left[s] += 1
             if self.tables_left[s] > 0:
                 self.table_mask |= bit
@@ -499,38 +510,32 @@ class _Engine:
         """Move meeting x to another slot its pair has free; leave it in place if none."""
         s = self.unplace(x)
         mask = self.candidates(x) & ~(1 << s)
-        self.place(x, self.choose(x, mask) if mask else s)
-        return bool(mask)
+        if mask:
+            self.place(x, self.choose(x, mask))
+            return True
+        version = self.table_version[s]
+        self.place(x, s)
+        if self.kind[x] == _TABLE:
+            self.table_version[s] = version - 1  # the same meetings as before: keep the cache
+        return False
 
     def _undo(self, log: list[tuple[int, int]]) -> None:
-        """Put every meeting in `log` back in the slot recorded for it, newest change first."""
+        """Put every meeting in `log` back in the slot recorded for it (-1: unscheduled)."""
         for x, s in reversed(log):
             if self.slot_of[x] >= 0:
                 self.unplace(x)
-            self.place(x, s)
+            if s >= 0:
+                self.place(x, s)
 
     def try_move_insert(self, e: int) -> bool:
-        """Make room in a common slot by moving the meetings that block it elsewhere."""
-        a, b = self.ea[e], self.eb[e]
-        if self.deg[a] >= self.cap or self.deg[b] >= self.cap:
+        """Make room in a common slot by moving the meetings in the way to other slots."""
+        if self.deg[self.ea[e]] >= self.cap or self.deg[self.eb[e]] >= self.cap:
             return False
-        mask = self.static[e]
-        if self.kind[e] == _TABLE:
-            mask &= self.table_mask
-        for s in _bits(mask):
-            xa, xb = self.at[a][s], self.at[b][s]
-            if xa == _LOCKED or xb == _LOCKED or (xa == _FREE and xb == _FREE):
-                continue
+        for s in _bits(self.static[e]):
             log: list[tuple[int, int]] = []
-            for x in (xa, xb):
-                if x >= 0:
-                    if not self.relocate(x):
-                        break
-                    log.append((x, s))
-            else:
-                if self.candidates(e) >> s & 1:
-                    self.schedule(e, s)
-                    return True
+            if self._clear(e, s, log, _MOVE) is not None:
+                self._count_demand(e, -1)
+                return True
             self._undo(log)
         return False
 
@@ -546,104 +551,196 @@ class _Engine:
                 best = x
         return best
 
-    def _free_a_table(self, s: int, keep: tuple[int, int], coverage: bool) -> int | None:
-        """Move a table meeting out of slot s, or pick one to remove; -1 when one was moved."""
-        users = sorted(self.table_users[s], key=lambda x: self.w[x])
+    def _tables_by_score(self, s: int) -> list[int]:
+        """The table meetings in slot s, cheapest first (cached until they change)."""
+        version, ranking = self._table_ranking[s]
+        if version != self.table_version[s]:
+            ranking = sorted(self.table_users[s], key=self.w.__getitem__)
+            self._table_ranking[s] = (self.table_version[s], ranking)
+        return ranking
+
+    def _move_a_table(self, s: int, log: list[tuple[int, int]]) -> bool:
+        """Free a table in slot s by moving one of its cheapest meetings to another slot."""
         if self.table_mask:
-            for x in users:
+            for x in self._tables_by_score(s)[:_TABLE_TRIES]:
+                log.append((x, s))
                 if self.relocate(x):
-                    return -1
-        if not coverage:
-            users = users[:1]
-        best = min(users, key=lambda x: (self._orphans(x, keep), self.w[x]), default=None)
-        if best is None or (not coverage and self._orphans(best, keep)):
+                    return True
+        return False
+
+    def _table_victim(self, s: int, keep: tuple[int, int], allow: int) -> int | None:
+        """The table meeting in slot s to give up: the cheapest that leaves no one uncovered.
+
+        Only the cheapest few are looked at: the expensive ones are the wrong ones to touch.
+        """
+        deg, ea, eb = self.deg, self.ea, self.eb
+        best, best_orphans = None, 3
+        for x in self._tables_by_score(s)[: _TABLE_TRIES if allow == _COVER else 1]:
+            a, b = ea[x], eb[x]
+            orphans = (deg[a] <= 1 and a not in keep) + (deg[b] <= 1 and b not in keep)
+            if orphans < best_orphans:
+                best, best_orphans = x, orphans
+                if not orphans:
+                    break
+        if allow == _SCORE and best_orphans:
             return None
         return best
 
-    def _clear(
-        self, e: int, s: int, log: list[tuple[int, int]], coverage: bool
-    ) -> tuple[list[int], int] | None:
-        """Put e in slot s, moving or removing what is in the way.
+    def _clear(self, e: int, s: int, log: list[tuple[int, int]], allow: int) -> list[int] | None:
+        """Put e in slot s, moving (and unless `allow` is _MOVE, removing) what is in the way.
 
-        Every change goes to `log` so it can be undone. Returns the removed meetings and how
-        many attendees lost their only meeting, or None when e still does not fit.
+        Every change goes to `log` so it can be undone. Returns the removed meetings, or None
+        when e still does not fit.
         """
         a, b = self.ea[e], self.eb[e]
         keep = (a, b)
-        removed: list[int] = []
         xa, xb = self.at[a][s], self.at[b][s]
         if xa == _LOCKED or xb == _LOCKED:
             return None
+        needs_table = self.kind[e] == _TABLE and self.tables_left[s] <= 0
+        if allow == _MOVE and xa < 0 and xb < 0 and not needs_table:
+            return None  # only the break rule is in the way
+        if (
+            needs_table
+            and not self.table_mask
+            and not any(x >= 0 and self.kind[x] == _TABLE for x in (xa, xb))
+            and (allow == _MOVE or self._table_victim(s, keep, allow) is None)
+        ):
+            return None  # decided before touching anything
+        removed: list[int] = []
         for x in (xa, xb):
             if x >= 0:
                 log.append((x, s))
                 if not self.relocate(x):
+                    if allow == _MOVE:
+                        return None
                     self.unplace(x)
                     removed.append(x)
-        if self.kind[e] == _TABLE and self.tables_left[s] <= 0:
-            before = {x: self.slot_of[x] for x in self.table_users[s]}
-            x = self._free_a_table(s, keep, coverage)
+        if self.kind[e] == _TABLE and self.tables_left[s] <= 0 and not self._move_a_table(s, log):
+            if allow == _MOVE:
+                return None
+            x = self._table_victim(s, keep, allow)
             if x is None:
                 return None
-            if x < 0:
-                log.extend((y, slot) for y, slot in before.items() if self.slot_of[y] != slot)
-            else:
-                log.append((x, self.unplace(x)))
-                removed.append(x)
+            log.append((x, self.unplace(x)))
+            removed.append(x)
         for p in keep:
             if self.deg[p] >= self.cap:
-                x = self._cheapest_removable(p, keep)
+                x = -1 if allow == _MOVE else self._cheapest_removable(p, keep)
                 if x < 0:
                     return None
                 log.append((x, self.unplace(x)))
                 removed.append(x)
         if not self.candidates(e) >> s & 1:
             return None
-        orphans = sum(
-            1
-            for x in removed
-            for q in (self.ea[x], self.eb[x])
-            if q not in keep and not self.deg[q]
-        )
         self.place(e, s)
-        return removed, orphans
+        log.append((e, -1))
+        return removed
 
-    def try_eject_insert(self, e: int, coverage: bool) -> list[int] | None:
-        """Insert e by moving meetings away or removing cheaper ones.
+    def _loss_floor(self, e: int, s: int) -> float | None:
+        """The least score that putting e in slot s could cost, or None if it cannot go there.
 
-        Normally it must raise the score without leaving anyone with no meeting; in the
-        coverage pass it must instead give more people a first meeting than it takes one from.
-        Returns the removed meetings so they can look for another slot, or None when e does
-        not fit.
+        Only called once moving meetings around has failed, so something must be removed.
+        """
+        a, b = self.ea[e], self.eb[e]
+        xa, xb = self.at[a][s], self.at[b][s]
+        if xa == _LOCKED or xb == _LOCKED:
+            return None
+        costs = [self.w[x] for x in (xa, xb) if x >= 0]
+        for p in (a, b):
+            if self.deg[p] >= self.cap:
+                own = [self.w[x] for x in self.at[p] if x >= 0]
+                if not own:
+                    return None
+                costs.append(min(own))
+        if self.kind[e] == _TABLE and self.tables_left[s] <= 0:
+            ranking = self._tables_by_score(s)
+            if not ranking:
+                return None
+            costs.append(self.w[ranking[0]])
+        return min(costs) if costs else None
+
+    def _refill(self, p: int, log: list[tuple[int, int]]) -> int:
+        """Give p its best unscheduled pair that fits somewhere now; -1 if none does."""
+        mine = self.free(p)
+        if not mine:
+            return -1
+        slot_of, static, kind, ea, eb = self.slot_of, self.static, self.kind, self.ea, self.eb
+        for f in self.ranked[p]:
+            if slot_of[f] >= 0:
+                continue
+            mask = static[f] & mine
+            if kind[f] == _TABLE:
+                mask &= self.table_mask
+            if mask:
+                mask &= self.free(ea[f] + eb[f] - p)
+                if mask:
+                    self.place(f, self.choose(f, mask))
+                    log.append((f, -1))
+                    return f
+        return -1
+
+    def _attempt(
+        self, e: int, s: int, allow: int, log: list[tuple[int, int]]
+    ) -> tuple[int, float, list[int], list[int]] | None:
+        """Put e in slot s, then let those who lost a meeting take another pair if they can.
+
+        That second step turns a swap that loses score into a gain: an augmenting path of
+        length three in the slot. Returns (attendees gained, score gained, removed, added).
         """
         a, b = self.ea[e], self.eb[e]
         newcomers = (not self.deg[a]) + (not self.deg[b])
+        removed = self._clear(e, s, log, allow)
+        if removed is None:
+            return None
+        added = [e]
+        for x in removed:
+            for q in (self.ea[x], self.eb[x]):
+                if q != a and q != b:
+                    f = self._refill(q, log)
+                    if f >= 0:
+                        added.append(f)
+        lost = sum(
+            1 for x in removed for q in (self.ea[x], self.eb[x])
+            if q != a and q != b and not self.deg[q]
+        )
+        gain = sum(self.w[f] for f in added) - sum(self.w[x] for x in removed)
+        if allow == _SCORE and lost:
+            return None
+        return newcomers - lost, gain, removed, added
+
+    def try_eject_insert(self, e: int, allow: int) -> list[int] | None:
+        """Insert e by moving meetings away and removing cheaper ones.
+
+        With _SCORE it must raise the score without leaving anyone with no meeting; with
+        _COVER it must instead give more people a first meeting than it takes one from.
+        Returns the removed meetings so they can look for another slot, or None when e does
+        not fit.
+        """
         best_s, best_key = -1, (0, 0.0)
         for s in _bits(self.static[e]):
+            versions = self.table_version[:]
             log: list[tuple[int, int]] = []
-            outcome = self._clear(e, s, log, coverage)
+            outcome = self._attempt(e, s, allow, log)
             if outcome is not None:
-                self.unplace(e)
-                removed, orphans = outcome
-                loss = sum(self.w[x] for x in removed)
-                if coverage:
-                    key = (newcomers - orphans, self.w[e] - loss)
-                else:
-                    key = (-orphans, self.w[e] - loss)
-                if best_s < 0 or key > best_key:
-                    best_s, best_key = s, key
+                gained, gain = (outcome[0], outcome[1]) if allow == _COVER else (0, outcome[1])
+                if best_s < 0 or (gained, gain) > best_key:
+                    best_s, best_key = s, (gained, gain)
             self._undo(log)
+            self.table_version[:] = versions  # the same meetings at the same tables again
         if best_s < 0:
             return None
-        gained, score_gain = best_key
-        if (gained <= 0) if coverage else (gained < 0 or score_gain <= _EPSILON):
+        gained, gain = best_key
+        if (gained <= 0) if allow == _COVER else gain <= _EPSILON:
             return None
-        outcome = self._clear(e, best_s, [], coverage)
+        outcome = self._attempt(e, best_s, allow, [])
         assert outcome is not None  # the same deterministic steps succeeded a moment ago
-        self._count_demand(e, -1)
-        for x in outcome[0]:
+        _, _, removed, added = outcome
+        for x in removed:
             self._count_demand(x, 1)
-        return outcome[0]
+        for f in added:
+            self._count_demand(f, -1)
+        return removed
 
     # -- passes --------------------------------------------------------------------------
 
@@ -651,8 +748,16 @@ class _Engine:
         return (
             any(self.try_direct(e) for e in edges)
             or any(self.try_move_insert(e) for e in edges)
-            or any(self.try_eject_insert(e, coverage=True) is not None for e in edges)
+            or any(self.try_eject_insert(e, _COVER) is not None for e in edges)
         )
+
+    def rank(self) -> None:
+        """Each person's pairs, best first, for refilling a freed slot quickly."""
+        self.ranked = [sorted(edges, key=lambda e: -self.w[e]) for edges in self.incident]
+        self.slot_ranked = [
+            [[e for e in edges if self.static[e] >> s & 1] for s in range(self.slot_count)]
+            for edges in self.ranked
+        ]
 
     def cover(self) -> None:
         """Give everyone who can meet someone a first meeting, the most constrained first.
@@ -692,12 +797,93 @@ class _Engine:
                 if self.try_direct(e) or self.try_move_insert(e):
                     improved = True
                     continue
-                removed = self.try_eject_insert(e, coverage=False)
+                removed = self.try_eject_insert(e, _SCORE)
                 if removed is not None:
                     improved = True
                     queue.extend(removed)
             if not improved:
                 return
+
+
+    def _extend(
+        self,
+        u: int,
+        s: int,
+        depth: int,
+        gain: float,
+        tables: int,
+        visited: tuple[int, ...],
+        path: list[tuple[int, int]],
+        best: list,
+    ) -> None:
+        """Grow alternating paths in slot s from u, who has no meeting there; keep the best.
+
+        Each step adds an unscheduled pair (u, v) at s; if v already meets z at s, that meeting
+        goes and z continues the path, or stops if it keeps another meeting. `tables` is the
+        number of extra tables the path needs in s; it never needs more than are free.
+        """
+        w, at, kind, slot_of = self.w, self.at, self.kind, self.slot_of
+        left = self.tables_left[s]
+        branches = _BRANCHES[len(path)]
+        for f in self.slot_ranked[u][s]:
+            if slot_of[f] >= 0:
+                continue
+            v = self.ea[f] + self.eb[f] - u
+            if v in visited:
+                continue
+            g = at[v][s]
+            if g == _LOCKED:
+                continue
+            needed = tables + (kind[f] == _TABLE)
+            if g == _FREE:
+                if gain + w[f] > best[0] and needed <= left and self.free(v) >> s & 1:
+                    best[0], best[1] = gain + w[f], [*path, (f, -1)]
+                continue
+            needed -= kind[g] == _TABLE
+            if needed > left:
+                continue
+            z = self.ea[g] + self.eb[g] - v
+            total = gain + w[f] - w[g]
+            step = [*path, (f, g)]
+            if total > best[0] and self.deg[z] >= 2:
+                best[0], best[1] = total, step
+            if depth > 1:
+                self._extend(z, s, depth - 1, total, needed, (*visited, v, z), step, best)
+            branches -= 1
+            if not branches:
+                return
+
+    def augment(self, rounds: int) -> None:
+        """Fill free places slot by slot along alternating paths, as matching algorithms do.
+
+        Greedy leaves people with a free slot whose partners are all taken then; a path that
+        hands each partner on to someone else fills it. This is what brings every slot close
+        to a maximum-weight matching.
+        """
+        for _ in range(rounds):
+            improved = False
+            for p, edges in enumerate(self.ranked):
+                if not edges:
+                    continue
+                for s in _bits(self.free(p)):
+                    if not self.free(p) >> s & 1:
+                        continue
+                    best: list = [_EPSILON, None]
+                    self._extend(p, s, len(_BRANCHES), 0.0, 0, (p,), [], best)
+                    if best[1] is not None:
+                        self._apply(s, best[1])
+                        improved = True
+            if not improved:
+                return
+
+    def _apply(self, s: int, path: list[tuple[int, int]]) -> None:
+        removed = [g for _, g in path if g >= 0]
+        for g in removed:
+            self.drop(g)
+        for f, _ in path:
+            self.schedule(f, s)
+        for g in removed:
+            self.try_direct(g)
 
 
 def auto_schedule(
@@ -799,9 +985,11 @@ def auto_schedule(
 
     by_score = sorted(range(len(edge_pairs)), key=lambda e: -engine.w[e])
     if max_meetings > 0:
+        engine.rank()
         engine.cover()
         engine.fill(by_score)
         engine.improve(by_score, rounds)
+        engine.augment(rounds)
 
     by_slot: list[list[int]] = [[] for _ in ordered]
     for e in by_score:

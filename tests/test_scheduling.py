@@ -46,7 +46,11 @@ def test_build_slots_cuts_sessions_with_buffer_and_drops_the_remainder() -> None
     second = (DAY + timedelta(hours=3), DAY + timedelta(hours=4))
     slots = build_slots([first, second], 25, buffer_minutes=5)
     assert [(slot.index, slot.session_index) for slot in slots] == [
-        (0, 0), (1, 0), (2, 0), (3, 1), (4, 1)
+        (0, 0),
+        (1, 0),
+        (2, 0),
+        (3, 1),
+        (4, 1),
     ]
     assert [slot.start - DAY for slot in slots[:3]] == [timedelta(minutes=m) for m in (0, 30, 60)]
     assert all(slot.end - slot.start == timedelta(minutes=25) for slot in slots)
@@ -76,7 +80,9 @@ def test_build_slots_helsinki_on_the_day_clocks_go_back() -> None:
     slots = build_slots([(start, end)], 25, buffer_minutes=5)
     assert len(slots) == 8
     assert [slot.start.astimezone(helsinki).strftime("%H:%M") for slot in slots[:3]] == [
-        "09:00", "09:30", "10:00"
+        "09:00",
+        "09:30",
+        "10:00",
     ]
     assert all(slot.end - slot.start == timedelta(minutes=25) for slot in slots)
     assert all(slot.start.tzinfo is UTC for slot in slots)
@@ -90,10 +96,14 @@ def test_build_slots_session_spanning_the_helsinki_change_uses_real_time() -> No
     slots = build_slots([(start, end)], 50, buffer_minutes=10)
     assert len(slots) == 4
     assert [slot.start.astimezone(helsinki).strftime("%H:%M") for slot in slots] == [
-        "02:00", "03:00", "03:00", "04:00"
+        "02:00",
+        "03:00",
+        "03:00",
+        "04:00",
     ]
     assert [slot.start.astimezone(helsinki).utcoffset() for slot in slots[1:3]] == [
-        timedelta(hours=3), timedelta(hours=2)
+        timedelta(hours=3),
+        timedelta(hours=2),
     ]
     assert all(slot.end - slot.start == timedelta(minutes=50) for slot in slots)
 
@@ -106,7 +116,9 @@ def test_build_slots_new_york_spring_forward_with_buffer() -> None:
     assert end - start == timedelta(hours=2)
     slots = build_slots([(start, end)], 30, buffer_minutes=10)
     assert [slot.start.astimezone(new_york).strftime("%H:%M") for slot in slots] == [
-        "01:00", "01:40", "03:20"
+        "01:00",
+        "01:40",
+        "03:20",
     ]
     assert all(slot.end - slot.start == timedelta(minutes=30) for slot in slots)
 
@@ -149,9 +161,10 @@ def test_book_earliest_takes_the_first_slot_both_have_free() -> None:
     taken = [Booking("ana", "cy", 0, "Table 1", 0.5), Booking("ben", "cy", 1, "Table 1", 0.5)]
     booking = book_earliest(Pair("ana", "ben", 0.7), people, slots, 2, taken, max_meetings=5)
     assert booking == Booking("ana", "ben", 2, "Table 1", 0.7)
-    assert [slot.index for slot in common_free_slots(
-        Pair("ana", "ben"), people, slots, 2, taken, max_meetings=5
-    )] == [2, 3]
+    assert [
+        slot.index
+        for slot in common_free_slots(Pair("ana", "ben"), people, slots, 2, taken, max_meetings=5)
+    ] == [2, 3]
 
 
 def test_book_earliest_respects_availability_and_within() -> None:
@@ -210,12 +223,15 @@ def test_auto_schedule_moves_a_meeting_to_make_room() -> None:
     # Earliest-slot greedy puts ana+ben in slot 0 and then cy and dan cannot meet anyone.
     slots = one_slot_sessions(2)
     people = everyone("ana", "ben") | {
-        "cy": Person("either", frozenset({0})), "dan": Person("either", frozenset({0}))
+        "cy": Person("either", frozenset({0})),
+        "dan": Person("either", frozenset({0})),
     }
     pairs = [Pair("ana", "ben", 1.0), Pair("ana", "cy", 0.9), Pair("ben", "dan", 0.9)]
     result = auto_schedule(pairs, people, slots, 0, max_meetings=3)
     assert {(b.a, b.b, b.slot) for b in result.bookings} == {
-        ("ana", "ben", 1), ("ana", "cy", 0), ("ben", "dan", 0)
+        ("ana", "ben", 1),
+        ("ana", "cy", 0),
+        ("ben", "dan", 0),
     }
     assert result.total_score == pytest.approx(2.8)
     assert result.attendees_covered == result.attendees_coverable == 4
@@ -238,8 +254,12 @@ def test_fairness_floor_gives_everyone_a_meeting_before_anyone_gets_many() -> No
     # By score alone the hub meets ben and cy, and dan, who only matches the hub, meets no one.
     slots = build_slots([session(3)], 30)
     people = everyone("hub", "ben", "cy", "dan")
-    pairs = [Pair("hub", "ben", 0.9), Pair("hub", "cy", 0.8), Pair("ben", "cy", 0.2),
-             Pair("hub", "dan", 0.1)]
+    pairs = [
+        Pair("hub", "ben", 0.9),
+        Pair("hub", "cy", 0.8),
+        Pair("ben", "cy", 0.2),
+        Pair("hub", "dan", 0.1),
+    ]
     result = auto_schedule(pairs, people, slots, 0, max_meetings=2)
     met = {(b.a, b.b) for b in result.bookings}
     assert ("hub", "dan") in met
@@ -253,7 +273,9 @@ def test_fairness_floor_with_a_star() -> None:
     leaves = [f"leaf{i}" for i in range(5)]
     people = everyone("hub", "x", "y", *leaves)
     pairs = [Pair("hub", leaf, 0.1) for leaf in leaves] + [
-        Pair("hub", "x", 1.0), Pair("hub", "y", 1.0), Pair("x", "y", 0.3)
+        Pair("hub", "x", 1.0),
+        Pair("hub", "y", 1.0),
+        Pair("x", "y", 0.3),
     ]
     result = auto_schedule(pairs, people, slots, 0, max_meetings=4, max_consecutive=None)
     assert result.attendees_covered == 7  # the hub, x and y, and four leaves
@@ -285,25 +307,41 @@ def test_sessions_end_a_run_of_meetings() -> None:
 def test_auto_schedule_mode_rules() -> None:
     slots = one_slot_sessions(1)
     people = {
-        "in1": Person("in_person"), "in2": Person("in_person"), "in3": Person("in_person"),
-        "in4": Person("in_person"), "on1": Person("virtual"), "on2": Person("virtual"),
-        "ei1": Person("either"), "ei2": Person("either"), "ei3": Person("either"),
-        "ei4": Person("either"), "ei5": Person("either"), "ei6": Person("either"),
+        "in1": Person("in_person"),
+        "in2": Person("in_person"),
+        "in3": Person("in_person"),
+        "in4": Person("in_person"),
+        "on1": Person("virtual"),
+        "on2": Person("virtual"),
+        "ei1": Person("either"),
+        "ei2": Person("either"),
+        "ei3": Person("either"),
+        "ei4": Person("either"),
+        "ei5": Person("either"),
+        "ei6": Person("either"),
     }
     pairs = [
-        Pair("in1", "in2", 0.9), Pair("in3", "in4", 0.8),  # one table for two pairs
+        Pair("in1", "in2", 0.9),
+        Pair("in3", "in4", 0.8),  # one table for two pairs
         Pair("in1", "on1", 1.0),  # never
         Pair("on2", "ei1", 0.5),  # online, whatever the tables
-        Pair("ei2", "ei3", 0.7), Pair("ei4", "ei5", 0.6),  # a table if one is left
+        Pair("ei2", "ei3", 0.7),
+        Pair("ei4", "ei5", 0.6),  # a table if one is left
     ]
     result = auto_schedule(pairs, people, slots, ["Table A", "Table B"], max_meetings=1)
     places = {(b.a, b.b): b.table for b in result.bookings}
     assert places == {
-        ("in1", "in2"): "Table A", ("in3", "in4"): "Table B", ("on2", "ei1"): None,
-        ("ei2", "ei3"): None, ("ei4", "ei5"): None,
+        ("in1", "in2"): "Table A",
+        ("in3", "in4"): "Table B",
+        ("on2", "ei1"): None,
+        ("ei2", "ei3"): None,
+        ("ei4", "ei5"): None,
     } or places == {
-        ("in1", "in2"): "Table A", ("in3", "in4"): "Table B", ("on2", "ei1"): None,
-        ("ei2", "ei3"): None, ("ei4", "ei5"): None,
+        ("in1", "in2"): "Table A",
+        ("in3", "in4"): "Table B",
+        ("on2", "ei1"): None,
+        ("ei2", "ei3"): None,
+        ("ei4", "ei5"): None,
     }
     reasons = {(u.pair.a, u.pair.b): u.reason for u in result.unscheduled}
     assert reasons == {("in1", "on1"): "incompatible_modes"}
@@ -324,8 +362,12 @@ def test_auto_schedule_respects_existing_bookings() -> None:
     slots = one_slot_sessions(2)
     people = everyone("ana", "ben", "cy", "dan")
     existing = [Booking("ana", "ben", 0, "Table 1", 0.2)]
-    pairs = [Pair("ana", "ben", 0.9), Pair("ana", "cy", 0.8), Pair("cy", "dan", 0.7),
-             Pair("ben", "dan", 0.6)]
+    pairs = [
+        Pair("ana", "ben", 0.9),
+        Pair("ana", "cy", 0.8),
+        Pair("cy", "dan", 0.7),
+        Pair("ben", "dan", 0.6),
+    ]
     result = auto_schedule(pairs, people, slots, 1, max_meetings=2, existing=existing)
     assert not find_violations(existing + result.bookings, people, slots, 1, 2)
     assert all(b.slot == 1 for b in result.bookings if {"ana", "ben"} & {b.a, b.b})
@@ -337,15 +379,25 @@ def test_auto_schedule_respects_existing_bookings() -> None:
 def test_auto_schedule_reasons() -> None:
     slots = one_slot_sessions(2)
     people = {
-        "ana": Person("either", frozenset({0})), "ben": Person("either", frozenset({1})),
-        "cy": Person("in_person"), "dan": Person("in_person"), "eve": Person("virtual"),
+        "ana": Person("either", frozenset({0})),
+        "ben": Person("either", frozenset({1})),
+        "cy": Person("in_person"),
+        "dan": Person("in_person"),
+        "eve": Person("virtual"),
     }
-    pairs = [Pair("ana", "ben", 0.5), Pair("cy", "dan", 0.5), Pair("cy", "eve", 0.5),
-             Pair("ben", "ana", 0.9)]
+    pairs = [
+        Pair("ana", "ben", 0.5),
+        Pair("cy", "dan", 0.5),
+        Pair("cy", "eve", 0.5),
+        Pair("ben", "ana", 0.9),
+    ]
     result = auto_schedule(pairs, people, slots, 0, max_meetings=2)
     assert result.bookings == []
     assert [u.reason for u in result.unscheduled] == [
-        "no_common_availability", "no_tables", "incompatible_modes", "duplicate"
+        "no_common_availability",
+        "no_tables",
+        "incompatible_modes",
+        "duplicate",
     ]
     assert set(UNSCHEDULED_REASONS) >= {u.reason for u in result.unscheduled}
     assert result.attendees_coverable == 0
@@ -372,10 +424,12 @@ def instances(draw: st.DrawFn, max_people: int = 8) -> dict:
         )
         for i in range(n)
     }
-    edges = draw(st.lists(
-        st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 10)),
-        max_size=3 * n,
-    ))
+    edges = draw(
+        st.lists(
+            st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.integers(0, 10)),
+            max_size=3 * n,
+        )
+    )
     pairs = [Pair(a, b, score / 10) for a, b, score in edges if a != b]
     return {
         "people": people,
@@ -403,13 +457,34 @@ def existing_bookings(case: dict) -> list[Booking]:
 @given(instances())
 def test_auto_schedule_never_breaks_a_hard_rule(case: dict) -> None:
     existing = existing_bookings(case)
-    assume(not find_violations(existing, case["people"], case["slots"], case["tables"],
-                               case["max_meetings"], case["max_consecutive"]))
-    result = auto_schedule(case["pairs"], case["people"], case["slots"], case["tables"],
-                           case["max_meetings"], existing, case["max_consecutive"])
+    assume(
+        not find_violations(
+            existing,
+            case["people"],
+            case["slots"],
+            case["tables"],
+            case["max_meetings"],
+            case["max_consecutive"],
+        )
+    )
+    result = auto_schedule(
+        case["pairs"],
+        case["people"],
+        case["slots"],
+        case["tables"],
+        case["max_meetings"],
+        existing,
+        case["max_consecutive"],
+    )
     everything = existing + result.bookings
-    assert not find_violations(everything, case["people"], case["slots"], case["tables"],
-                               case["max_meetings"], case["max_consecutive"])
+    assert not find_violations(
+        everything,
+        case["people"],
+        case["slots"],
+        case["tables"],
+        case["max_meetings"],
+        case["max_consecutive"],
+    )
     assert result.total_score == pytest.approx(sum(b.score for b in result.bookings))
     assert len(result.bookings) + len(result.unscheduled) == len(case["pairs"])
     keys = {frozenset((p.a, p.b)) for p in case["pairs"]}
@@ -436,8 +511,9 @@ def test_book_earliest_never_breaks_a_hard_rule(case: dict, data: st.DataObject)
         assert free == []
         return
     assert booking.slot == free[0].index
-    assert not find_violations(existing + [booking], case["people"], case["slots"],
-                               case["tables"], case["max_meetings"])
+    assert not find_violations(
+        existing + [booking], case["people"], case["slots"], case["tables"], case["max_meetings"]
+    )
 
 
 def best_coverage(case: dict) -> int:
@@ -467,8 +543,9 @@ def best_coverage(case: dict) -> int:
                 if in_person and table is None:
                     continue
                 trial = bookings + [Booking(p, q, slot.index, table if in_person else None)]
-                if not find_violations(trial, people, slots, tables, case["max_meetings"],
-                                       case["max_consecutive"]):
+                if not find_violations(
+                    trial, people, slots, tables, case["max_meetings"], case["max_consecutive"]
+                ):
                     search(trial, skipped)
         search(bookings, skipped | {p})
 
@@ -479,6 +556,13 @@ def best_coverage(case: dict) -> int:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(max_people=6))
 def test_fairness_floor_matches_the_best_possible_coverage(case: dict) -> None:
-    result = auto_schedule(case["pairs"], case["people"], case["slots"], case["tables"],
-                           case["max_meetings"], (), case["max_consecutive"])
+    result = auto_schedule(
+        case["pairs"],
+        case["people"],
+        case["slots"],
+        case["tables"],
+        case["max_meetings"],
+        (),
+        case["max_consecutive"],
+    )
     assert result.attendees_covered == best_coverage(case)
