@@ -83,13 +83,14 @@ def test_scripts_serve_from_a_fresh_clone_answers_and_stops(tmp_path):
             f"http://127.0.0.1:{port}/e/nordic-founders-day", timeout=5
         ) as response:
             assert response.status == 200
-    finally:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            output, _ = process.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
+        if not output:
             output, _ = process.communicate()
+        print(output)  # shown by pytest when the test fails
     assert process.returncode in (0, -signal.SIGTERM), output
     assert "demo@matchmaker.test" in output
     assert (clone / "instance" / "matchmaker.sqlite3").exists()
