@@ -146,7 +146,7 @@ class Matcher:
         self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
         self._key_cache: dict[str, str] = {}
         self._text_ids: dict[str, int] = {}
-        self._reason_cache: dict[tuple[int, ...], tuple[Reason, ...]] = {}
+        self._reason_cache: dict[tuple[int, int, int], Reason] = {}
         keys = {self._key(t) for p in profiles for t in self._phrases(p)}
         self.space_ = PhraseSpace().fit(keys)
         self._sim = self.space_.matrix()
@@ -358,12 +358,18 @@ class Matcher:
             else:
                 for s in key[2]:
                     masks[q, bit[s] // 64] |= np.uint64(1) << np.uint64(bit[s] % 64)
-        shared = np.zeros((len(keys), len(keys)), dtype=bool)
-        for w in range(words):
-            shared |= (masks[:, None, w] & masks[None, :, w]) != 0
-        avail_ok = (mode_ok[mode[:, None], mode[None, :]] != 0) & shared
-        compat = avail_ok & (role_ok[role[:, None], role[None, :]] != 0)
-        return compat.astype(np.uint8), avail_ok.astype(np.uint8), role_ok
+        n_keys = len(keys)
+        compat = np.zeros((n_keys, n_keys), dtype=np.uint8)
+        avail_ok = np.zeros((n_keys, n_keys), dtype=np.uint8)
+        for start in range(0, n_keys, 256):  # in blocks: Q x Q x 8-byte masks can be large
+            rows = slice(start, min(start + 256, n_keys))
+            shared = np.zeros((rows.stop - start, n_keys), dtype=bool)
+            for w in range(words):
+                shared |= (masks[rows, None, w] & masks[None, :, w]) != 0
+            block = shared & (mode_ok[mode[rows, None], mode[None, :]] != 0)
+            avail_ok[rows] = block
+            compat[rows] = block & (role_ok[role[rows, None], role[None, :]] != 0)
+        return compat, avail_ok, role_ok
 
     def _viewer_groups(self, viewers: np.ndarray) -> tuple[np.ndarray, ...]:
         """Group viewers by (signature, class, organisation); a unit is one signature's groups."""
@@ -451,6 +457,8 @@ class Matcher:
         fin_score = np.zeros((n, k), dtype=np.float64)
         fin_idx[rows, position[rows, ranks]] = self._cand_idx[rows, ranks]
         fin_score[rows, position[rows, ranks]] = self._cand_score[rows, ranks]
+        for p, (score, m) in extra.items():  # rescued attendees had nobody: slot 0 is free
+            fin_idx[p, 0], fin_score[p, 0] = m, score
         ids = self._ids
         old = self._lists
         if changed is None or getattr(self, "_fin_ids", None) is None:
@@ -460,43 +468,38 @@ class Matcher:
             old_rows = np.array([self._fin_row.get(int(pid), -1) for pid in ids])
             known = old_rows >= 0
             same = np.zeros(n, dtype=bool)
-            same[known] = (self._fin_ids[old_rows[known]] == np.where(
-                fin_idx[known] >= 0, ids[np.maximum(fin_idx[known], 0)], -1
-            )).all(axis=1) & (self._fin_score[old_rows[known]] == fin_score[known]).all(axis=1)
+            same[known] = (
+                self._fin_ids[old_rows[known]]
+                == np.where(fin_idx[known] >= 0, ids[np.maximum(fin_idx[known], 0)], -1)
+            ).all(axis=1) & (self._fin_score[old_rows[known]] == fin_score[known]).all(axis=1)
             dirty = ~same | np.isin(ids, subjects)
             dirty |= np.isin(np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1), subjects).any(
                 axis=1
             )
         dirty[list(extra)] = True
-        lists: dict[int, list[Suggestion]] = {}
         id_list = ids.tolist()
-        pending: list[tuple[int, list[tuple[float, int]]]] = []
-        for p in np.flatnonzero(dirty).tolist():
-            count_p = int((fin_idx[p] >= 0).sum())
-            entries = list(zip(fin_score[p, :count_p].tolist(), fin_idx[p, :count_p].tolist(),
-                               strict=True))  # fmt: skip
-            if p in extra:
-                entries = sorted([*entries, extra[p]], key=lambda e: (-e[0], e[1]))
-            pending.append((p, entries))
+        lists: dict[int, list[Suggestion]] = {}
         for p in np.flatnonzero(~dirty).tolist():
             lists[id_list[p]] = old[id_list[p]]  # same partners, same profiles: same reasons
-        reasons = self._reasons(
-            np.array([p for p, entries in pending for _ in entries], dtype=np.int64),
-            np.array([m for _, entries in pending for _, m in entries], dtype=np.int64),
-        )
-        row = 0
-        for p, entries in pending:
-            suggestions = []
-            for score, m in entries:
-                suggestions.append(Suggestion(id_list[m], score, reasons[row]))
-                row += 1
-            lists[id_list[p]] = suggestions
+        rows = np.flatnonzero(dirty)
+        filled = fin_idx[rows] >= 0
+        counts = filled.sum(axis=1).tolist()
+        viewers = np.repeat(rows, counts)
+        partners = fin_idx[rows][filled]
+        reasons = self._reasons(viewers, partners)
+        suggestions = [
+            Suggestion(id_list[m], score, why)
+            for m, score, why in zip(
+                partners.tolist(), fin_score[rows][filled].tolist(), reasons, strict=True
+            )
+        ]
+        start = 0
+        for p, count in zip(rows.tolist(), counts, strict=True):
+            lists[id_list[p]] = suggestions[start : start + count]
+            start += count
+        del suggestions
         lists = {pid: lists[pid] for pid in id_list}
         self._lists = lists
-        for p, (score, m) in extra.items():  # fallback partners join the comparison arrays
-            free = int((fin_idx[p] >= 0).sum())
-            if free < k:
-                fin_idx[p, free], fin_score[p, free] = m, score
         self._fin_ids = np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1)
         self._fin_score = fin_score
         self._fin_row = {pid: i for i, pid in enumerate(id_list)}
@@ -562,23 +565,28 @@ class Matcher:
                 arrays.extend([ptr, concepts, texts])
             self._phrase_arrays = arrays
         sim = self._sim
-        raw = kernels.pair_reasons(
-            viewers, partners, *self._phrase_arrays, sim.indptr, sim.indices, sim.data,
-            REASONS_PER_DIRECTION,
-        )  # fmt: skip
-        raw = raw.reshape(len(viewers), -1)
         texts = list(self._text_ids)
         cache = self._reason_cache
         out = []
-        for row in map(tuple, raw.tolist()):
-            reasons = cache.get(row)
-            if reasons is None:
-                reasons = cache[row] = tuple(
-                    Reason(_DIRECTIONS[row[i]], texts[row[i + 1]], texts[row[i + 2]])
-                    for i in range(0, len(row), 3)
-                    if row[i] >= 0
-                )
-            out.append(reasons)
+        for start in range(0, len(viewers), 65536):  # in chunks: the raw table is wide
+            stop = start + 65536
+            raw = kernels.pair_reasons(
+                viewers[start:stop], partners[start:stop], *self._phrase_arrays,
+                sim.indptr, sim.indices, sim.data, REASONS_PER_DIRECTION,
+            )  # fmt: skip
+            for row in raw.reshape(len(raw), -1).tolist():
+                reasons = []
+                for i in range(0, len(row), 3):
+                    code = row[i]
+                    if code < 0:
+                        break
+                    key = (code, row[i + 1], row[i + 2])
+                    reason = cache.get(key)
+                    if reason is None:
+                        reason = Reason(_DIRECTIONS[code], texts[key[1]], texts[key[2]])
+                        cache[key] = reason
+                    reasons.append(reason)
+                out.append(tuple(reasons))
         return out
 
     def _explain(self, people: list[int], full: set[int]) -> dict[int, str]:

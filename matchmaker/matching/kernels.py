@@ -630,13 +630,35 @@ def pair_reasons(viewers, partners, off_ptr, off_c, off_t, need_ptr, need_c, nee
         p = viewers[row]
         m = partners[row]
         col = 0
-        col = _best_matches(sim_ptr, sim_idx, sim_val, need_c[need_ptr[p] : need_ptr[p + 1]],
-                            off_c[off_ptr[m] : off_ptr[m + 1]], True, limit, out, row, col, 0)
+        col = _best_matches(
+            sim_ptr,
+            sim_idx,
+            sim_val,
+            need_c[need_ptr[p] : need_ptr[p + 1]],
+            off_c[off_ptr[m] : off_ptr[m + 1]],
+            True,
+            limit,
+            out,
+            row,
+            col,
+            0,
+        )
         col = _best_matches(sim_ptr, sim_idx, sim_val, off_c[off_ptr[p] : off_ptr[p + 1]],
                             need_c[need_ptr[m] : need_ptr[m + 1]], False, limit, out, row, col,
                             1)  # fmt: skip
-        col = _best_matches(sim_ptr, sim_idx, sim_val, int_c[int_ptr[p] : int_ptr[p + 1]],
-                            int_c[int_ptr[m] : int_ptr[m + 1]], True, limit, out, row, col, 2)
+        col = _best_matches(
+            sim_ptr,
+            sim_idx,
+            sim_val,
+            int_c[int_ptr[p] : int_ptr[p + 1]],
+            int_c[int_ptr[m] : int_ptr[m + 1]],
+            True,
+            limit,
+            out,
+            row,
+            col,
+            2,
+        )
         for c in range(col):
             code = out[row, c, 0]
             if code == 0:

@@ -106,7 +106,7 @@ class MatchSettings:
         return b in rules.get(a, ()) or a in rules.get(b, ())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reason:
     """Why two people should meet, quoting each one's own phrase.
 
@@ -120,7 +120,7 @@ class Reason:
     theirs: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Suggestion:
     partner_id: int
     score: float
