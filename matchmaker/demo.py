@@ -12,7 +12,7 @@ from datetime import date, time, timedelta
 
 from .events import local_to_utc
 
-DEMO_ORGANIZER_EMAIL = "demo@matchmaker.test"
+DEMO_ORGANIZER_EMAIL = "demo@example.org"
 DEMO_ORGANIZER_PASSWORD = "demo-password-2026"
 DEMO_EVENT_SLUG = "nordic-founders-day"
 

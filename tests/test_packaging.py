@@ -92,7 +92,7 @@ def test_scripts_serve_from_a_fresh_clone_answers_and_stops(tmp_path):
             output, _ = process.communicate()
         print(output)  # shown by pytest when the test fails
     assert process.returncode in (0, -signal.SIGTERM), output
-    assert "demo@matchmaker.test" in output
+    assert "demo@example.org" in output
     assert (clone / "instance" / "matchmaker.sqlite3").exists()
     # A second run is idempotent: same database, the demo event is not created twice.
     second = subprocess.run(

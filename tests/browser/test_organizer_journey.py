@@ -86,3 +86,16 @@ def test_profile_page_on_a_phone(app, live_server, browser):
     assert width <= 390, "the profile page scrolls sideways on a phone"
     assert page.get_by_role("button", name="Remove React").is_visible()
     context.close()
+
+
+def test_demo_organizer_signs_in_and_sees_the_demo_event(app, live_server, page):
+    from matchmaker.demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD
+
+    assert app.test_cli_runner().invoke(args=["demo"]).exit_code == 0
+    page.goto(live_server + "/auth/login")
+    page.get_by_label("Email").fill(DEMO_ORGANIZER_EMAIL)
+    page.get_by_label("Password").fill(DEMO_ORGANIZER_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("a.list-group-item", has_text="Nordic Founders Day").click()
+    page.get_by_text("60", exact=True).first.wait_for()
+    screenshot(page, "demo_event")
