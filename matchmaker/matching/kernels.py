@@ -275,19 +275,19 @@ def _tile_sums(acc1, acc2, acc3, acc4, j0, j1, kind, row, weight, cursor, stop, 
         r = row[j]
         if r >= 0:
             if k == 0:
-                _dense_add(acc1, x_dense[r, t0:t1], 1, length)
+                _dense_add(acc1, x_dense[r, t0:t1], weight[j], length)
             elif k == 1:
                 _dense_add(acc2, n_dense[r, t0:t1], weight[j], length)
             elif k == 2:
-                _dense_add(acc3, z_dense[r, t0:t1], 1, length)
+                _dense_add(acc3, z_dense[r, t0:t1], weight[j], length)
             else:
                 _dense_add(acc4, i_dense[r, t0:t1], weight[j], length)
         elif k == 0:
-            cursor[j] = _tail_add(acc1, cursor[j], stop[j], xp_sig, xp_val, 1, t0, t1)
+            cursor[j] = _tail_add(acc1, cursor[j], stop[j], xp_sig, xp_val, weight[j], t0, t1)
         elif k == 1:
             cursor[j] = _tail_add(acc2, cursor[j], stop[j], np_sig, no_values, weight[j], t0, t1)
         elif k == 2:
-            cursor[j] = _tail_add(acc3, cursor[j], stop[j], zp_sig, zp_val, 1, t0, t1)
+            cursor[j] = _tail_add(acc3, cursor[j], stop[j], zp_sig, zp_val, weight[j], t0, t1)
         else:
             cursor[j] = _tail_add(acc4, cursor[j], stop[j], ip_sig, no_values, weight[j], t0, t1)
 

@@ -169,3 +169,53 @@ def synthetic_profiles(
             )
         )
     return profiles
+
+
+def planted_event(
+    n: int = 600, seed: int = 0, twin_share: float = 0.25
+) -> tuple[list[Profile], dict[int, set[int]]]:
+    """An event with known answers: who can help whom, by hidden topic, not by wording.
+
+    Every attendee needs 1-2 topics and offers 1-2 others, each mention worded at random
+    among the tag's variants (so offer and need rarely read the same). A quarter are *twins*
+    of another attendee: same needs and offers in other words and the same interests, so
+    they look alike but cannot help each other. Returns the profiles and, per attendee, the
+    set of attendees who can help them or whom they can help (the relevant partners).
+    """
+    rng = np.random.default_rng(seed)
+    tags = list(SKILLS)
+    wordings = {t: (t, *SKILLS[t]) for t in tags}
+
+    def word(topic: str) -> str:
+        options = wordings[topic]
+        return options[int(rng.integers(len(options)))]
+
+    hidden: list[tuple[set[str], set[str], tuple[str, ...]]] = []
+    while len(hidden) < n:
+        if hidden and rng.random() < twin_share:
+            offers, needs, interests = hidden[int(rng.integers(len(hidden)))]
+        else:
+            picked = rng.choice(len(tags), size=4, replace=False)
+            n_needs = int(rng.integers(1, 3))
+            needs = {tags[i] for i in picked[:n_needs]}
+            offers = {tags[i] for i in picked[n_needs : n_needs + int(rng.integers(1, 3))]}
+            interests = tuple(
+                INTERESTS[i] for i in rng.choice(len(INTERESTS), size=2, replace=False)
+            )
+        hidden.append((offers, needs, interests))
+    profiles = [
+        Profile(
+            id=i + 1,
+            can_help_with=tuple(word(t) for t in sorted(offers)),
+            looking_for=tuple(word(t) for t in sorted(needs)),
+            interests=interests,
+        )
+        for i, (offers, needs, interests) in enumerate(hidden)
+    ]
+    relevant: dict[int, set[int]] = {p.id: set() for p in profiles}
+    for i, (_, needs_i, _) in enumerate(hidden):
+        for j, (offers_j, _, _) in enumerate(hidden):
+            if i != j and needs_i & offers_j:
+                relevant[i + 1].add(j + 1)
+                relevant[j + 1].add(i + 1)
+    return profiles, relevant
