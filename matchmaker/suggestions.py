@@ -15,7 +15,9 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy.orm import aliased
 
+from .choices import ROLES
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason
 from .matching import Suggestion as Suggested
@@ -503,6 +505,12 @@ class MatchingFigures:
     interested: int
     declined: int
     unmatched: dict[str, list[int]]
+    # {(role, role): (suggested pairs, confirmed pairs)} with the two roles in ROLES order
+    role_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def busiest_role_pair(self) -> int:
+        return max((n for n, _ in self.role_pairs.values()), default=0)
 
     @property
     def coverage(self) -> float:
@@ -536,6 +544,7 @@ def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
         for attendee_id, reason in (run.figures or {}).get("unmatched", {}).items():
             unmatched.setdefault(reason, []).append(int(attendee_id))
     return MatchingFigures(
+        role_pairs=_role_pairs(event),
         attendees=total,
         with_suggestions=covered or 0,
         confirmed=counts[0],
@@ -543,3 +552,27 @@ def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
         declined=counts[2],
         unmatched=unmatched,
     )
+
+
+def _role_pairs(event: Event) -> dict[tuple[str, str], tuple[int, int]]:
+    """How many suggested and confirmed pairs join each pair of roles: who meets whom."""
+    low, high = aliased(Attendee), aliased(Attendee)
+    confirmed = (Suggestion.answer_low == "interested") & (Suggestion.answer_high == "interested")
+    rows = db.session.execute(
+        select(low.role, high.role, func.count(), func.count().filter(confirmed))
+        .select_from(Suggestion)
+        .join(low, low.id == Suggestion.low_id)
+        .join(high, high.id == Suggestion.high_id)
+        .where(
+            Suggestion.event_id == event.id,
+            or_(Suggestion.rank_low.is_not(None), Suggestion.rank_high.is_not(None), confirmed),
+        )
+        .group_by(low.role, high.role)
+    )
+    order = {role: n for n, role in enumerate(ROLES)}
+    pairs: dict[tuple[str, str], tuple[int, int]] = {}
+    for a, b, suggested, both in rows:
+        key = tuple(sorted((a, b), key=lambda r: order.get(r, len(order))))
+        old = pairs.get(key, (0, 0))
+        pairs[key] = (old[0] + suggested, old[1] + both)
+    return pairs

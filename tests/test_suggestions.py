@@ -336,3 +336,15 @@ def test_cold_refresh_of_a_large_event_goes_to_the_background(app, event_id, mon
         assert service.refresh_after_change(db.session.get(Event, event_id)) == set()
         runs_after = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
         assert runs_after == runs_before + 1
+
+
+def test_role_pairs_count_who_is_suggested_to_whom(app, event_id):
+    with app.app_context():
+        run(event_id)
+        figures = service.matching_figures(db.session.get(Event, event_id), None)
+        suggested = db.session.scalar(
+            db.select(db.func.count()).select_from(Suggestion)
+        )
+        assert sum(n for n, _ in figures.role_pairs.values()) == suggested
+        assert figures.role_pairs[("founder", "investor")][0] >= 1
+        assert ("investor", "founder") not in figures.role_pairs  # one key per pair of roles
