@@ -376,7 +376,10 @@ class Matcher:
         viewers = viewers[~self._empty[viewers]]
         sig = self._sig_of[viewers]
         cls = self._cls_of[viewers]
-        org = self._org_of[viewers] if self.settings.exclude_same_organization else -1 * cls
+        if self.settings.exclude_same_organization:
+            org = self._org_of[viewers]
+        else:
+            org = np.full(len(viewers), -1, dtype=np.int64)
         order = np.lexsort((viewers, org, cls, sig))
         viewers, sig, cls, org = viewers[order], sig[order], cls[order], org[order]
         if len(viewers) == 0:
