@@ -506,3 +506,54 @@ def test_cli_says_when_mail_is_not_configured(app, event, runner):
 
     assert result.exit_code == 1
     assert "MAIL_SERVER" in result.output
+
+
+def test_booking_and_cancelling_reach_both_attendees_over_smtp(app, event, smtp_server):
+    """From a confirmed match to the invitations a real SMTP server receives, and back."""
+    from matchmaker import bookings
+    from matchmaker.models import Attendee, Suggestion
+
+    with app.app_context():
+        ana, ben = db.session.scalars(db.select(Attendee).order_by(Attendee.email)).all()
+        row = Suggestion(
+            event_id=event.id,
+            low_id=min(ana.id, ben.id),
+            high_id=max(ana.id, ben.id),
+            score=0.7,
+            answer_low="interested",
+            answer_high="interested",
+        )
+        db.session.add(row)
+        db.session.commit()
+        meeting = bookings.book_confirmed(row)
+        db.session.commit()
+        assert mail.send_pending(db.session, app.config, now=NOW).sent == 2
+        invites = smtp_server.messages()
+        assert sorted(m["To"].addresses[0].addr_spec for m in invites) == [
+            "ana@example.com",
+            "ben@example.com",
+        ]
+        for message in invites:
+            part = parts_by_type(message)["text/calendar"]
+            assert part.get_param("method") == "REQUEST"
+            ics = (
+                part.get_content().encode()
+                if isinstance(part.get_content(), str)
+                else part.get_content()
+            )
+            check_calendar(ics)
+            assert meeting.uid in ics.decode()
+        bookings.cancel_meeting(meeting, by="Ana")
+        db.session.commit()
+        assert mail.send_pending(db.session, app.config, now=NOW).sent == 2
+        cancels = smtp_server.messages()[2:]
+        for message in cancels:
+            part = parts_by_type(message)["text/calendar"]
+            assert part.get_param("method") == "CANCEL"
+            ics = (
+                part.get_content().encode()
+                if isinstance(part.get_content(), str)
+                else part.get_content()
+            )
+            check_calendar(ics)
+            assert "STATUS:CANCELLED" in ics.decode() and "SEQUENCE:1" in ics.decode()
