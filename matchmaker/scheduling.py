@@ -12,7 +12,8 @@ length even across a daylight-saving change.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Hashable, Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
@@ -353,7 +354,10 @@ _KINDS = {"in_person": _TABLE, "either": _FLEX, "virtual": _ONLINE}
 _EPSILON = 1e-9
 _MOVE, _SCORE, _COVER = 0, 1, 2  # what making room may do: move only, or remove for score/coverage
 _TABLE_TRIES = 8  # table meetings considered when a slot has no table left
-_BRANCHES = (6, 6, 6, 6, 6)  # partners tried at each step of an alternating path
+_FEW_PARTNERS = 3  # attendees with this few partners get their first meeting first
+_COVER_TRADES = 3  # pairs for which a first meeting may displace others
+_IMPROVE_SHARE = 2  # pairs left out tried per attendee when trading meetings
+_PATH_CHECKS = 300  # pairs looked at when searching for the best alternating path
 
 
 def _bits(mask: int) -> Iterable[int]:
@@ -404,6 +408,7 @@ class _Engine:
         self.slot_of: list[int] = []
         self.ranked: list[list[int]] = []
         self.slot_ranked: list[list[list[int]]] = []
+        self.needs_table: list[bool] = []
         self._addable: dict[int, int] = {}
 
     def add_edge(self, a: int, b: int, weight: float, kind: int, static: int) -> int:
@@ -532,11 +537,13 @@ class _Engine:
         if self.deg[self.ea[e]] >= self.cap or self.deg[self.eb[e]] >= self.cap:
             return False
         for s in _bits(self.static[e]):
+            versions = self.table_version[:]
             log: list[tuple[int, int]] = []
             if self._clear(e, s, log, _MOVE) is not None:
                 self._count_demand(e, -1)
                 return True
             self._undo(log)
+            self.table_version[:] = versions  # the same meetings at the same tables again
         return False
 
     def _orphans(self, x: int, keep: tuple[int, int]) -> int:
@@ -637,28 +644,49 @@ class _Engine:
         log.append((e, -1))
         return removed
 
-    def _loss_floor(self, e: int, s: int) -> float | None:
-        """The least score that putting e in slot s could cost, or None if it cannot go there.
+    def _edge_floor(self, e: int) -> float:
+        """The least score that inserting e anywhere must remove (see `_loss_floor`)."""
+        floor = 0.0
+        for p in (self.ea[e], self.eb[e]):
+            if self.deg[p] >= self.cap:
+                floor += min((self.w[x] for x in self.at[p] if x >= 0), default=float("inf"))
+        if self.kind[e] == _TABLE and not self.table_mask:
+            cheapest = [self.w[r[0]] for s in _bits(self.static[e])
+                        if (r := self._tables_by_score(s))]
+            floor += min(cheapest, default=0.0)
+        return floor
 
-        Only called once moving meetings around has failed, so something must be removed.
+    def _loss_floor(self, e: int, s: int) -> float | None:
+        """The least score that putting e in slot s must remove, or None if it cannot go there.
+
+        Called once moving meetings around has failed. An attendee at the meeting limit must
+        drop one of theirs, and with no table free anywhere a table meeting in s must go.
         """
         a, b = self.ea[e], self.eb[e]
         xa, xb = self.at[a][s], self.at[b][s]
         if xa == _LOCKED or xb == _LOCKED:
             return None
-        costs = [self.w[x] for x in (xa, xb) if x >= 0]
+        floor = 0.0
         for p in (a, b):
             if self.deg[p] >= self.cap:
                 own = [self.w[x] for x in self.at[p] if x >= 0]
                 if not own:
                     return None
-                costs.append(min(own))
-        if self.kind[e] == _TABLE and self.tables_left[s] <= 0:
-            ranking = self._tables_by_score(s)
-            if not ranking:
+                floor += min(own)
+        if (
+            self.kind[e] == _TABLE
+            and self.tables_left[s] <= 0
+            and not self.table_mask
+            and not any(x >= 0 and self.kind[x] == _TABLE for x in (xa, xb))
+        ):
+            victim = self._table_victim(s, (a, b), _SCORE)
+            if victim is None:
                 return None
-            costs.append(self.w[ranking[0]])
-        return min(costs) if costs else None
+            floor += self.w[victim]
+        if not floor:
+            blockers = [self.w[x] for x in (xa, xb) if x >= 0]
+            floor = min(blockers, default=0.0)
+        return floor
 
     def _refill(self, p: int, log: list[tuple[int, int]]) -> int:
         """Give p its best unscheduled pair that fits somewhere now; -1 if none does."""
@@ -718,7 +746,15 @@ class _Engine:
         not fit.
         """
         best_s, best_key = -1, (0, 0.0)
+        if allow == _SCORE and self.w[e] - self._edge_floor(e) <= _EPSILON:
+            return None
         for s in _bits(self.static[e]):
+            if allow == _SCORE:
+                # Skip slots where even the cheapest meeting in the way outweighs e: the
+                # refills could still pay for it, but rarely do, and trying costs time.
+                floor = self._loss_floor(e, s)
+                if floor is None or self.w[e] - floor <= _EPSILON:
+                    continue
             versions = self.table_version[:]
             log: list[tuple[int, int]] = []
             outcome = self._attempt(e, s, allow, log)
@@ -745,10 +781,11 @@ class _Engine:
     # -- passes --------------------------------------------------------------------------
 
     def _cover_one(self, p: int, edges: list[int]) -> bool:
+        """Book p's first meeting: as is, by moving others, or by trading a few meetings."""
         return (
             any(self.try_direct(e) for e in edges)
             or any(self.try_move_insert(e) for e in edges)
-            or any(self.try_eject_insert(e, _COVER) is not None for e in edges)
+            or any(self.try_eject_insert(e, _COVER) is not None for e in edges[:_COVER_TRADES])
         )
 
     def rank(self) -> None:
@@ -758,39 +795,64 @@ class _Engine:
             [[e for e in edges if self.static[e] >> s & 1] for s in range(self.slot_count)]
             for edges in self.ranked
         ]
+        self.needs_table = [
+            bool(edges) and all(self.kind[e] == _TABLE for e in edges) for edges in self.incident
+        ]
 
-    def cover(self) -> None:
-        """Give everyone who can meet someone a first meeting, the most constrained first.
+    def cover(self, order: list[int]) -> None:
+        """Give everyone who can meet someone a first meeting.
 
-        Like an edge cover built from a matching: first pair up people who have no meeting yet,
-        then attach whoever is left to someone who already has one.
+        Like an edge cover built from a matching: first pair up people who have no meeting
+        yet, then attach whoever is left to someone who already has one. Those with few
+        partners go first; the others are paired best score first, which costs little
+        coverage when partners are plenty and keeps scarce tables for the best pairs. A table
+        is not spent on someone who could meet online: for others it is the only way to meet.
         """
+        kind, needs_table, ea, eb = self.kind, self.needs_table, self.ea, self.eb
+
+        def spends_table_on_flexible(e: int) -> bool:
+            return kind[e] == _TABLE and not (needs_table[ea[e]] and needs_table[eb[e]])
+
         waiting = [p for p, edges in enumerate(self.incident) if edges and not self.deg[p]]
         waiting.sort(key=lambda p: len(self.incident[p]))
+        constrained = [p for p in waiting if len(self.incident[p]) <= _FEW_PARTNERS]
+        self._cover_people(constrained, pairs_only=True, key=spends_table_on_flexible)
+        for e in sorted(order, key=spends_table_on_flexible):
+            if not self.deg[ea[e]] and not self.deg[eb[e]]:
+                self.try_direct(e)
         for pairs_only in (True, False):
-            for p in waiting:
-                if self.deg[p]:
-                    continue
-                edges = sorted(
-                    (
-                        e
-                        for e in self.incident[p]
-                        if not pairs_only or not self.deg[self.ea[e] + self.eb[e] - p]
-                    ),
-                    key=lambda e: -self.w[e],
-                )
-                self._cover_one(p, edges)
+            self._cover_people(waiting, pairs_only, key=spends_table_on_flexible)
+
+    def _cover_people(
+        self, people: list[int], pairs_only: bool, key: Callable[[int], bool]
+    ) -> None:
+        for p in people:
+            if self.deg[p]:
+                continue
+            edges = sorted(
+                (
+                    e
+                    for e in self.incident[p]
+                    if not pairs_only or not self.deg[self.ea[e] + self.eb[e] - p]
+                ),
+                key=lambda e: (key(e), -self.w[e]),
+            )
+            self._cover_one(p, edges)
 
     def fill(self, order: list[int]) -> None:
         for e in order:
             if self.slot_of[e] < 0:
                 self.try_direct(e)
 
-    def improve(self, order: list[int], rounds: int) -> None:
-        """Insert what is left, by moving meetings or trading cheaper ones for it."""
+    def improve(self, order: list[int], rounds: int, limit: int) -> None:
+        """Insert what is left, by moving meetings or trading cheaper ones for it.
+
+        Only the `limit` best pairs left out are tried in each round: the gains are in the
+        high scores, and the rest would cost time for next to nothing.
+        """
         for _ in range(rounds):
             improved = False
-            queue = [e for e in order if self.slot_of[e] < 0]
+            queue = [e for e in order if self.slot_of[e] < 0][:limit]
             for e in queue:  # the queue grows while it is walked
                 if self.slot_of[e] >= 0:
                     continue
@@ -805,53 +867,68 @@ class _Engine:
                 return
 
 
-    def _extend(
-        self,
-        u: int,
-        s: int,
-        depth: int,
-        gain: float,
-        tables: int,
-        visited: tuple[int, ...],
-        path: list[tuple[int, int]],
-        best: list,
-    ) -> None:
-        """Grow alternating paths in slot s from u, who has no meeting there; keep the best.
+    def _best_path(
+        self, p: int, s: int, floor: float = _EPSILON, end: int = -1
+    ) -> tuple[float, list[tuple[int, int]]] | None:
+        """The best alternating path in slot s from p, who has room for a meeting there.
 
-        Each step adds an unscheduled pair (u, v) at s; if v already meets z at s, that meeting
-        goes and z continues the path, or stops if it keeps another meeting. `tables` is the
-        number of extra tables the path needs in s; it never needs more than are free.
+        Each step adds an unscheduled pair (u, v) at s; if v already meets z at s, that
+        meeting goes and z looks for a new partner in turn, or stops if it keeps another
+        meeting. The most promising partial paths are grown first, a bounded number of them,
+        and every attendee is used at most once. Only paths gaining more than `floor`, and
+        ending at `end` if given, count. Returns (gain, [(added, removed or -1)]).
         """
-        w, at, kind, slot_of = self.w, self.at, self.kind, self.slot_of
-        left = self.tables_left[s]
-        branches = _BRANCHES[len(path)]
-        for f in self.slot_ranked[u][s]:
-            if slot_of[f] >= 0:
-                continue
-            v = self.ea[f] + self.eb[f] - u
-            if v in visited:
-                continue
-            g = at[v][s]
-            if g == _LOCKED:
-                continue
-            needed = tables + (kind[f] == _TABLE)
-            if g == _FREE:
-                if gain + w[f] > best[0] and needed <= left and self.free(v) >> s & 1:
-                    best[0], best[1] = gain + w[f], [*path, (f, -1)]
-                continue
-            needed -= kind[g] == _TABLE
-            if needed > left:
-                continue
-            z = self.ea[g] + self.eb[g] - v
-            total = gain + w[f] - w[g]
-            step = [*path, (f, g)]
-            if total > best[0] and self.deg[z] >= 2:
-                best[0], best[1] = total, step
-            if depth > 1:
-                self._extend(z, s, depth - 1, total, needed, (*visited, v, z), step, best)
-            branches -= 1
-            if not branches:
-                return
+        w, at, kind, slot_of, ea, eb = self.w, self.at, self.kind, self.slot_of, self.ea, self.eb
+        ranked, left = self.slot_ranked, self.tables_left[s]
+        came: dict[int, tuple[int, int, int, int]] = {p: (-1, -1, -1, 0)}
+        seen = {p}
+        frontier = [(-0.0, p)]
+        best_gain, best_end = floor, (-1, -1, -1)
+        budget = _PATH_CHECKS
+        while frontier and budget > 0:
+            gain, u = heapq.heappop(frontier)
+            gain = -gain
+            tables = came[u][3]
+            edges = ranked[u][s]
+            budget -= len(edges)
+            for f in edges:
+                if slot_of[f] >= 0:
+                    continue
+                v = ea[f] + eb[f] - u
+                if v in seen:
+                    continue
+                g = at[v][s]
+                if g == _LOCKED:
+                    continue
+                needed = tables + (kind[f] == _TABLE)
+                if g == _FREE:
+                    if (
+                        gain + w[f] > best_gain
+                        and (end < 0 or v == end)
+                        and needed <= left
+                        and self.free(v) >> s & 1
+                    ):
+                        best_gain, best_end = gain + w[f], (u, f, v)
+                    continue
+                needed -= kind[g] == _TABLE
+                z = ea[g] + eb[g] - v
+                if needed > left or z in seen:
+                    continue
+                seen.add(v)
+                seen.add(z)
+                came[z] = (u, f, g, needed)
+                total = gain + w[f] - w[g]
+                if total > best_gain and end < 0 and self.deg[z] >= 2:
+                    best_gain, best_end = total, (z, -1, -1)
+                heapq.heappush(frontier, (-total, z))
+        u, f, _ = best_end
+        if u < 0:
+            return None
+        path = [(f, -1)] if f >= 0 else []
+        while u != p:
+            u, f, g, _ = came[u]
+            path.append((f, g))
+        return best_gain, path
 
     def augment(self, rounds: int) -> None:
         """Fill free places slot by slot along alternating paths, as matching algorithms do.
@@ -868,10 +945,11 @@ class _Engine:
                 for s in _bits(self.free(p)):
                     if not self.free(p) >> s & 1:
                         continue
-                    best: list = [_EPSILON, None]
-                    self._extend(p, s, len(_BRANCHES), 0.0, 0, (p,), [], best)
-                    if best[1] is not None:
-                        self._apply(s, best[1])
+                    if self.needs_table[p] and self.tables_left[s] <= 0:
+                        continue  # only by taking someone's table, which seldom pays
+                    found = self._best_path(p, s)
+                    if found is not None:
+                        self._apply(s, found[1])
                         improved = True
             if not improved:
                 return
@@ -986,9 +1064,10 @@ def auto_schedule(
     by_score = sorted(range(len(edge_pairs)), key=lambda e: -engine.w[e])
     if max_meetings > 0:
         engine.rank()
-        engine.cover()
+        engine.cover(by_score)
         engine.fill(by_score)
-        engine.improve(by_score, rounds)
+        engine.augment(rounds)
+        engine.improve(by_score, rounds, limit=_IMPROVE_SHARE * len(ids))
         engine.augment(rounds)
 
     by_slot: list[list[int]] = [[] for _ in ordered]
