@@ -524,26 +524,38 @@ class _Engine:
             self.table_version[s] = version - 1  # the same meetings as before: keep the cache
         return False
 
-    def _undo(self, log: list[tuple[int, int]]) -> None:
-        """Put every meeting in `log` back in the slot recorded for it (-1: unscheduled)."""
+    def _table_cache(self) -> tuple[list[int], list[tuple[int, list[int]]]]:
+        return self.table_version[:], self._table_ranking[:]
+
+    def _undo(
+        self,
+        log: list[tuple[int, int]],
+        cache: tuple[list[int], list[tuple[int, list[int]]]] | None = None,
+    ) -> None:
+        """Put every meeting in `log` back in the slot recorded for it (-1: unscheduled).
+
+        With the `cache` taken before the changes, the table rankings of that state are
+        valid again and need not be sorted anew.
+        """
         for x, s in reversed(log):
             if self.slot_of[x] >= 0:
                 self.unplace(x)
             if s >= 0:
                 self.place(x, s)
+        if cache is not None:
+            self.table_version[:], self._table_ranking[:] = cache
 
     def try_move_insert(self, e: int) -> bool:
         """Make room in a common slot by moving the meetings in the way to other slots."""
         if self.deg[self.ea[e]] >= self.cap or self.deg[self.eb[e]] >= self.cap:
             return False
         for s in _bits(self.static[e]):
-            versions = self.table_version[:]
+            cache = self._table_cache()
             log: list[tuple[int, int]] = []
             if self._clear(e, s, log, _MOVE) is not None:
                 self._count_demand(e, -1)
                 return True
-            self._undo(log)
-            self.table_version[:] = versions  # the same meetings at the same tables again
+            self._undo(log, cache)
         return False
 
     def _orphans(self, x: int, keep: tuple[int, int]) -> int:
@@ -755,15 +767,14 @@ class _Engine:
                 floor = self._loss_floor(e, s)
                 if floor is None or self.w[e] - floor <= _EPSILON:
                     continue
-            versions = self.table_version[:]
+            cache = self._table_cache()
             log: list[tuple[int, int]] = []
             outcome = self._attempt(e, s, allow, log)
             if outcome is not None:
                 gained, gain = (outcome[0], outcome[1]) if allow == _COVER else (0, outcome[1])
                 if best_s < 0 or (gained, gain) > best_key:
                     best_s, best_key = s, (gained, gain)
-            self._undo(log)
-            self.table_version[:] = versions  # the same meetings at the same tables again
+            self._undo(log, cache)
         if best_s < 0:
             return None
         gained, gain = best_key
@@ -975,14 +986,16 @@ def auto_schedule(
     *,
     rounds: int = 3,
 ) -> ScheduleResult:
-    """Schedule the whole event, e.g. for speed networking.
+    """Schedule the whole event, e.g. for speed networking, maximising the total score.
 
-    First everyone who can meet someone gets one meeting (most constrained attendees first),
-    so no one gets many while another gets none. Then the remaining pairs are added best score
-    first, and a repair pass moves meetings between slots or trades a cheaper meeting for a
-    better one to raise the total score. Existing bookings stay as they are. No one gets more
-    than `max_consecutive` meetings in a row within a session (None lifts that rule).
-    A pair listed twice is scheduled at most once, with its first score.
+    Fairness first: everyone who can meet someone gets one meeting before anyone gets a
+    second (attendees with few partners first, then best score first); no later step takes
+    anyone's only meeting away. Then the remaining pairs are added best score first, and the
+    schedule is repaired slot by slot along alternating paths (as maximum-weight matching
+    does) and by moving meetings or trading cheaper ones. Existing bookings stay as they are.
+    No one gets more than `max_consecutive` meetings back to back within a session (None
+    lifts the rule); a session boundary is a break. A pair listed twice is scheduled once,
+    with its first score. `rounds` bounds the repair passes.
     """
     if max_meetings < 0:
         raise ValueError("max_meetings must not be negative")

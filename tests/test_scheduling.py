@@ -566,3 +566,43 @@ def test_fairness_floor_matches_the_best_possible_coverage(case: dict) -> None:
         case["max_consecutive"],
     )
     assert result.attendees_covered == best_coverage(case)
+
+
+def test_scarce_tables_go_to_those_who_can_only_meet_in_person() -> None:
+    # One table, one slot. By score ana (in person) would meet cy (flexible) at the table,
+    # but cy can meet dan online, and ben (in person) needs that table to meet anyone.
+    slots = one_slot_sessions(1)
+    people = {"ana": Person("in_person"), "ben": Person("in_person"), "cy": Person("either"),
+              "dan": Person("virtual")}
+    pairs = [Pair("ana", "cy", 0.9), Pair("ana", "ben", 0.5), Pair("cy", "dan", 0.4)]
+    result = auto_schedule(pairs, people, slots, 1, max_meetings=1)
+    assert {(b.a, b.b, b.table) for b in result.bookings} == {
+        ("ana", "ben", "Table 1"), ("cy", "dan", None)
+    }
+    assert result.attendees_covered == 4
+
+
+def test_fairness_floor_spends_tables_on_coverage() -> None:
+    # One table over two slots: ana+cy and ana+ben score best, but then dan meets no one.
+    slots = one_slot_sessions(2)
+    people = {name: Person("in_person") for name in ("ana", "ben", "cy", "dan")}
+    pairs = [Pair("ana", "cy", 0.95), Pair("ana", "ben", 0.9), Pair("cy", "dan", 0.2)]
+    result = auto_schedule(pairs, people, slots, 1, max_meetings=2)
+    assert {(b.a, b.b) for b in result.bookings} == {("ana", "ben"), ("cy", "dan")}
+    assert result.attendees_covered == 4
+
+
+def test_auto_schedule_is_deterministic() -> None:
+    slots = build_slots([session(4), session(4, DAY + timedelta(hours=3))], 30)
+    people = {i: Person(MODES[i % 3], None if i % 4 else frozenset({i % 2})) for i in range(30)}
+    pairs = [Pair(i, (i * 7 + 3) % 30, ((i * 37) % 100) / 100) for i in range(30)]
+    pairs += [Pair(i, (i + 1) % 30, ((i * 53) % 100) / 100) for i in range(30)]
+    runs = [auto_schedule(pairs, people, slots, 2, max_meetings=4) for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_no_meetings_allowed() -> None:
+    slots = one_slot_sessions(1)
+    result = auto_schedule([Pair("ana", "ben", 1.0)], everyone("ana", "ben"), slots, 1, 0)
+    assert result.bookings == []
+    assert [u.reason for u in result.unscheduled] == ["meeting_limit"]
