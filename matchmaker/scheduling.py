@@ -657,15 +657,21 @@ class _Engine:
         return removed
 
     def _edge_floor(self, e: int) -> float:
-        """The least score that inserting e anywhere must remove (see `_loss_floor`)."""
+        """The least score that inserting e in any slot must remove (see `_loss_floor`)."""
+        a, b = self.ea[e], self.eb[e]
         floor = 0.0
-        for p in (self.ea[e], self.eb[e]):
+        for p in (a, b):
             if self.deg[p] >= self.cap:
                 floor += min((self.w[x] for x in self.at[p] if x >= 0), default=float("inf"))
-        if self.kind[e] == _TABLE and not self.table_mask:
-            cheapest = [self.w[r[0]] for s in _bits(self.static[e])
-                        if (r := self._tables_by_score(s))]
-            floor += min(cheapest, default=0.0)
+        if self.kind[e] == _TABLE and not self.table_mask and self.static[e]:
+            cheapest = 1.0e300
+            for s in _bits(self.static[e]):
+                if any(x >= 0 and self.kind[x] == _TABLE for x in (self.at[a][s], self.at[b][s])):
+                    cheapest = 0.0  # their own table meeting there may make way
+                    break
+                ranking = self._tables_by_score(s)
+                cheapest = min(cheapest, self.w[ranking[0]] if ranking else 0.0)
+            floor += cheapest
         return floor
 
     def _loss_floor(self, e: int, s: int) -> float | None:
