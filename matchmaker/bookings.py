@@ -170,6 +170,18 @@ def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meetin
     return None
 
 
+def active_meetings_of_pair(row: Suggestion) -> list[Meeting]:
+    return list(
+        db.session.scalars(
+            select(Meeting).where(
+                Meeting.low_id == row.low_id,
+                Meeting.high_id == row.high_id,
+                Meeting.status == "confirmed",
+            )
+        )
+    )
+
+
 def free_slots_for(row: Suggestion) -> list[scheduling.Slot]:
     event = db.session.get(Event, row.event_id)
     slots = event_slots(event)

@@ -342,9 +342,82 @@ def test_role_pairs_count_who_is_suggested_to_whom(app, event_id):
     with app.app_context():
         run(event_id)
         figures = service.matching_figures(db.session.get(Event, event_id), None)
-        suggested = db.session.scalar(
-            db.select(db.func.count()).select_from(Suggestion)
-        )
+        suggested = db.session.scalar(db.select(db.func.count()).select_from(Suggestion))
         assert sum(n for n, _ in figures.role_pairs.values()) == suggested
         assert figures.role_pairs[("founder", "investor")][0] >= 1
         assert ("investor", "founder") not in figures.role_pairs  # one key per pair of roles
+
+
+def test_declining_a_confirmed_match_cancels_its_meeting(client, app, event_id):
+    from matchmaker.models import Meeting, NetworkingSession  # noqa: F401 - sessions exist
+
+    with app.app_context():
+        run(event_id)
+        by_email = people(app)
+        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
+        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
+        tokens = ana.access_token, ivan.access_token
+    for token in tokens:
+        post_form(
+            client,
+            f"/me/{token}/matches/{row_id}",
+            {"answer": "interested"},
+            form_url=f"/me/{token}/matches",
+        )
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting))
+        assert meeting is not None and meeting.status == "confirmed"
+    response = post_form(
+        client,
+        f"/me/{tokens[0]}/matches/{row_id}",
+        {"answer": "declined"},
+        form_url=f"/me/{tokens[0]}/matches",
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        meeting = db.session.scalar(db.select(Meeting))
+        assert meeting.status == "cancelled"
+        assert not meeting.seats
+
+
+def test_two_yeses_at_the_same_moment_confirm_the_match(app, event_id, database_url, monkeypatch):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("row locks are a PostgreSQL feature; the PostgreSQL pass runs this test")
+    import threading
+
+    with app.app_context():
+        run(event_id)
+        by_email = people(app)
+        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
+        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
+        tokens = ana.access_token, ivan.access_token
+    first_inside = threading.Event()
+    original = service.record_answer
+
+    def slow_first_answer(row, attendee_id, answer):  # noqa: ANN001, ANN202
+        if not first_inside.is_set():
+            first_inside.set()
+            time.sleep(0.5)  # the other answer arrives while this one is in flight
+        return original(row, attendee_id, answer)
+
+    monkeypatch.setattr(service, "record_answer", slow_first_answer)
+
+    def say_yes(token: str) -> None:
+        client = app.test_client()
+        post_form(
+            client,
+            f"/me/{token}/matches/{row_id}",
+            {"answer": "interested"},
+            form_url=f"/me/{token}/matches",
+        )
+
+    first = threading.Thread(target=say_yes, args=(tokens[0],))
+    first.start()
+    assert first_inside.wait(timeout=10)
+    second = threading.Thread(target=say_yes, args=(tokens[1],))
+    second.start()
+    first.join(timeout=30)
+    second.join(timeout=30)
+    with app.app_context():
+        row = db.session.get(Suggestion, row_id)
+        assert row.confirmed and row.confirmed_at is not None

@@ -99,8 +99,12 @@ def profile(token: str):
     elif form.validate_on_submit():
         apply_profile(person, form, [s.id for s in event.sessions])
         db.session.commit()
-        matches.refresh_after_change(event)
-        db.session.commit()
+        try:
+            matches.refresh_after_change(event)
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the profile is saved; suggestions catch up later
+            db.session.rollback()
+            current_app.logger.exception("refreshing suggestions after a profile edit failed")
         flash("Your profile is saved.", "success")
         return redirect(url_for("attendee.profile", token=person.access_token))
     return render_template(
@@ -129,7 +133,10 @@ def suggestions(token: str):
 @bp.route("/me/<token>/matches/<int:suggestion_id>", methods=["POST"])
 def answer(token: str, suggestion_id: int):
     person = attendee_by_token(token)
-    row = db.session.get(Suggestion, suggestion_id)
+    # Locked, so that two people answering at the same moment both see the other's answer.
+    row = db.session.scalar(
+        db.select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
+    )
     if row is None or person.id not in (row.low_id, row.high_id):
         abort(404)
     form = AnswerForm()
@@ -137,15 +144,25 @@ def answer(token: str, suggestion_id: int):
         flash("Choose “I'd like to meet” or “Not for me”.", "warning")
         return redirect(url_for("attendee.suggestions", token=token))
     partner = row.high if row.low_id == person.id else row.low
+    was_confirmed = row.confirmed
     confirmed = matches.record_answer(row, person.id, form.answer.data)
     meeting = bookings.book_confirmed(row) if confirmed else None
+    cancelled = []
+    if was_confirmed and not row.confirmed:
+        # Changing one's mind on a confirmed match also calls off its meeting.
+        for booked in bookings.active_meetings_of_pair(row):
+            bookings.cancel_meeting(booked, by=person.name)
+            cancelled.append(booked)
     db.session.commit()
-    if meeting is not None:
+    if meeting is not None or cancelled:
         mail.send_in_background(current_app._get_current_object())
     if form.answer.data == "declined":
         matches.refresh_after_change(person.event)
         db.session.commit()
-        flash(f"Noted. We won't suggest {partner.name} again.", "info")
+        message = f"Noted. We won't suggest {partner.name} again."
+        if cancelled:
+            message += f" Your meeting is cancelled and {partner.name} is told."
+        flash(message, "info")
     elif confirmed and meeting is not None:
         when = format_local(meeting.starts_at, person.event.timezone, "%a %d %b at %H:%M")
         place = meeting.table_name or "online"
