@@ -26,7 +26,7 @@ from .models import Attendee, Event, NetworkingSession, Organizer
 def find_event(reference: str) -> Event:
     """An event by slug or numeric id, or a clear CLI error."""
     event = db.session.scalar(db.select(Event).where(Event.slug == reference))
-    if event is None and reference.isdigit():
+    if event is None and reference.isdecimal() and len(reference) < 10:
         event = db.session.get(Event, int(reference))
     if event is None:
         raise click.BadParameter(f"no event with slug or id '{reference}'", param_hint="EVENT")

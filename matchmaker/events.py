@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 MAX_TABLES = 2000
+MIN_YEAR, MAX_YEAR = 2000, 2100
 DEFAULT_VIRTUAL_LINK_TEMPLATE = "https://meet.jit.si/{event}-{random}"
 
 
@@ -48,6 +49,8 @@ def local_to_utc(day: date, clock: time, zone: str) -> datetime:
     Raises ValueError for a wall time that does not exist (skipped by a daylight-saving
     change), because silently shifting a meeting by an hour is worse than asking again.
     """
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"Choose a date between {MIN_YEAR} and {MAX_YEAR}.")
     tz = ZoneInfo(zone)
     local = datetime.combine(day, clock, tzinfo=tz)
     round_trip = local.astimezone(UTC).astimezone(tz)

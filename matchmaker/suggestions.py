@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, or_, select, update
@@ -26,6 +26,8 @@ from .models import Attendee, Event, MatchingRun, Suggestion, utcnow
 BATCH = 5000
 # Above this many attendees a cold matcher is rebuilt in the background, not in a request.
 INLINE_REFIT_LIMIT = 2000
+# A run still "running" after this long lost its worker (100,000 attendees take minutes).
+STALE_RUN = timedelta(minutes=30)
 ANSWERS = ("none", "interested", "declined")
 
 
@@ -364,10 +366,11 @@ def run_matching(run_id: int) -> None:
         run.figures = result_figures(result)
         run.finished_at = utcnow()
         db.session.commit()
-    except Exception as error:  # noqa: BLE001 - the run records any failure for the organizer
+    except Exception:  # noqa: BLE001 - the run records any failure for the organizer
         db.session.rollback()
         run = db.session.get(MatchingRun, run_id)
-        run.status, run.message, run.finished_at = "failed", f"Matching failed: {error}", utcnow()
+        run.status, run.finished_at = "failed", utcnow()
+        run.message = "Matching failed because of an error on our side. Please try again."
         db.session.commit()
         current_app.logger.exception("matching run %s failed", run_id)
 
@@ -391,8 +394,12 @@ def start_matching(event: Event) -> MatchingRun:
             MatchingRun.event_id == event.id, MatchingRun.status.in_(("queued", "running"))
         )
     )
-    if active is not None:
+    if active is not None and utcnow() - active.created_at < STALE_RUN:
         return active
+    if active is not None:
+        # Its worker is gone (restarted or killed); let a new run take over.
+        active.status, active.finished_at = "failed", utcnow()
+        active.message = "This run stopped without finishing; a new run replaced it."
     run = MatchingRun(event_id=event.id, status="queued", message="Waiting to start…")
     db.session.add(run)
     db.session.commit()

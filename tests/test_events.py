@@ -114,3 +114,9 @@ def test_broken_event_rules(event_times, minutes, field, message):
     with pytest.raises(EventRuleError, match=message) as caught:
         check_event_times(event_times, minutes)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize("year", [1, 1999, 2101, 9999])
+def test_dates_far_away_are_refused_not_crashed(year):
+    with pytest.raises(ValueError, match="between 2000 and 2100"):
+        local_to_utc(date(year, 12, 31), time(20, 0), "America/New_York")

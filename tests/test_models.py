@@ -106,3 +106,9 @@ def test_default_database_is_sqlite_in_instance_folder(monkeypatch):
 def test_upload_limit_is_set():
     assert create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"}).config["MAX_CONTENT_LENGTH"] > 0
 
+
+def test_remember_cookie_follows_the_secure_setting(monkeypatch):
+    monkeypatch.setenv("SESSION_COOKIE_SECURE", "1")
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert app.config["REMEMBER_COOKIE_SECURE"] is True
+    assert app.config["REMEMBER_COOKIE_SAMESITE"] == "Lax"

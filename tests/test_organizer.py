@@ -303,3 +303,27 @@ def test_attendee_list_search_and_templates_escape(client, app, event_id):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     page = client.get(f"/organizer/events/{event_id}/attendees?q=yol").get_data(as_text=True)
     assert "Yolanda" in page and "&lt;script&gt;" not in page
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"start": "0001-01-01T00:00"}, {"end": "9999-12-31T20:00", "timezone": "America/New_York"}],
+)
+def test_out_of_range_dates_are_form_errors(client, app, signed_in, change):
+    response = post_form(client, "/organizer/events/new", EVENT_FORM | change)
+    assert response.status_code == 200
+    assert "between 2000 and 2100" in response.get_data(as_text=True)
+
+
+def test_huge_page_number_and_odd_mapping_values_are_harmless(client, app, event_id):
+    page = client.get(f"/organizer/events/{event_id}/attendees?page=99999999999999999999999")
+    assert page.status_code == 200
+    location = _upload(client, event_id, BAD_CSV.encode(), "bad.csv").headers["Location"]
+    response = post_form(client, location, {"map-name": "²", "map-email": "1", "action": "preview"})
+    assert response.status_code == 200
+
+
+def test_pages_cannot_be_framed_by_other_sites(client, app):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]

@@ -421,3 +421,19 @@ def test_two_yeses_at_the_same_moment_confirm_the_match(app, event_id, database_
     with app.app_context():
         row = db.session.get(Suggestion, row_id)
         assert row.confirmed and row.confirmed_at is not None
+
+
+def test_a_run_left_running_by_a_dead_worker_does_not_block_matching(app, event_id):
+    from datetime import timedelta
+
+    from matchmaker.models import utcnow
+
+    with app.app_context():
+        stuck = MatchingRun(
+            event_id=event_id, status="running", created_at=utcnow() - timedelta(hours=2)
+        )
+        db.session.add(stuck)
+        db.session.commit()
+        fresh = run(event_id)
+        assert fresh.id != stuck.id and fresh.status == "done"
+        assert db.session.get(MatchingRun, stuck.id).status == "failed"

@@ -246,7 +246,8 @@ def attendees(event_id: int):
             | func.lower(Attendee.email).like(like)
             | func.lower(Attendee.organization).like(like)
         )
-    page = db.paginate(statement, per_page=50, error_out=False)
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = db.paginate(statement, page=number, per_page=50, error_out=False)
     return render_template(
         "organizer/attendees.html", event=event, page=page, query=query, form=ConfirmForm()
     )
@@ -332,7 +333,7 @@ def _mapping_from_request(headers: list[str]) -> dict[str, int]:
     mapping: dict[str, int] = {}
     for key in importing.FIELDS:
         raw = request.form.get(f"map-{key}", "")
-        if raw.isdigit() and int(raw) < len(headers):
+        if raw.isdecimal() and len(raw) < 6 and int(raw) < len(headers):
             mapping[key] = int(raw)
     return mapping
 
