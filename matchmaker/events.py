@@ -126,6 +126,7 @@ class SessionWindow:
     name: str
     starts_at: datetime
     ends_at: datetime
+    id: int | None = None  # the stored session this row edits, if any
 
 
 @dataclass

@@ -92,7 +92,12 @@ def test_edit_event_keeps_session_ids(client, app, signed_in):
     edit = f"/organizer/events/{event_id}/edit"
     page = client.get(edit).get_data(as_text=True)
     assert 'value="Nordic Founders Day"' in page and 'value="10:00"' in page
-    response = post_form(client, edit, EVENT_FORM | {"name": "Renamed", "sessions-0-end": "12:30"})
+    response = post_form(
+        client,
+        edit,
+        EVENT_FORM
+        | {"name": "Renamed", "sessions-0-end": "12:30", "sessions-0-session_id": str(session_id)},
+    )
     assert response.status_code == 302
     with app.app_context():
         event = db.session.get(Event, event_id)
@@ -327,3 +332,90 @@ def test_pages_cannot_be_framed_by_other_sites(client, app):
     response = client.get("/")
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+TWO_SESSIONS = EVENT_FORM | {
+    "sessions-1-name": "Afternoon",
+    "sessions-1-day": "2026-12-10",
+    "sessions-1-start": "14:00",
+    "sessions-1-end": "16:00",
+}
+
+
+def _event_with_two_sessions(client, app):
+    post_form(client, "/organizer/events/new", TWO_SESSIONS)
+    with app.app_context():
+        event = db.session.scalar(db.select(Event))
+        morning, afternoon = event.sessions
+        return event.id, morning.id, afternoon.id
+
+
+def test_removing_a_session_keeps_the_others_and_cleans_availability(client, app, signed_in):
+    event_id, morning_id, afternoon_id = _event_with_two_sessions(client, app)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        make_attendee(event, "pm@x.org", available_session_ids=[afternoon_id])
+        make_attendee(event, "am@x.org", available_session_ids=[morning_id])
+    edit = f"/organizer/events/{event_id}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    assert f'value="{morning_id}"' in page and f'value="{afternoon_id}"' in page
+    form = TWO_SESSIONS | {  # the morning row is cleared, the afternoon row keeps its id
+        "sessions-0-session_id": str(morning_id),
+        "sessions-0-name": "",
+        "sessions-0-day": "",
+        "sessions-0-start": "",
+        "sessions-0-end": "",
+        "sessions-1-session_id": str(afternoon_id),
+    }
+    assert post_form(client, edit, form).status_code == 302
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert [s.id for s in event.sessions] == [afternoon_id]
+        people = {a.email: a for a in db.session.scalars(db.select(Attendee))}
+        assert people["pm@x.org"].available_session_ids == [afternoon_id]
+        assert people["am@x.org"].available_session_ids == []
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"meeting_minutes": "20"}, "Meeting times would change"),
+        ({"sessions-0-end": "11:30"}, "has meetings booked"),
+        ({"tables": "Red room"}, "Table 1 has meetings booked"),
+    ],
+)
+def test_edits_that_would_strand_booked_meetings_are_refused(
+    client, app, signed_in, change, message
+):
+    from matchmaker import bookings
+    from matchmaker.models import Meeting, Suggestion
+
+    event_id, morning_id, afternoon_id = _event_with_two_sessions(client, app)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        a, b = make_attendee(event, "a@x.org"), make_attendee(event, "b@y.org")
+        row = Suggestion(
+            event_id=event_id,
+            low_id=a.id,
+            high_id=b.id,
+            score=0.5,
+            answer_low="interested",
+            answer_high="interested",
+        )
+        db.session.add(row)
+        db.session.commit()
+        assert bookings.book_confirmed(row) is not None
+        db.session.commit()
+    edit = f"/organizer/events/{event_id}/edit"
+    form = TWO_SESSIONS | {
+        "sessions-0-session_id": str(morning_id),
+        "sessions-1-session_id": str(afternoon_id),
+    }
+    response = post_form(client, edit, form | change)
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        assert event.meeting_minutes == 15 and len(event.sessions) == 2
+        assert db.session.scalar(db.select(Meeting)).status == "confirmed"
+    assert post_form(client, edit, form | {"name": "Renamed"}).status_code == 302

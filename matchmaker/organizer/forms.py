@@ -9,6 +9,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     StringField,
@@ -34,6 +35,7 @@ from ..formutils import timezone_options
 class SessionForm(Form):
     """One networking session; a fully blank row is ignored."""
 
+    session_id = HiddenField()
     name = StringField("Name", validators=[Optional(), Length(max=120)])
     day = DateField("Date", validators=[Optional()])
     start = TimeField("Starts", validators=[Optional()])

@@ -30,7 +30,7 @@ from ..events import (
     tables_to_text,
 )
 from ..extensions import db
-from ..models import Attendee, Event, ImportUpload, NetworkingSession
+from ..models import Attendee, Event, ImportUpload, Meeting, NetworkingSession
 from .forms import ConfirmForm, ConfirmImportForm, EventForm, UploadForm
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
@@ -92,12 +92,14 @@ def _form_to_times(form: EventForm, zone: str) -> EventTimes:
             continue
         if not (row.day.data and row.start.data and row.end.data):
             raise EventRuleError("sessions", f"Session {number} needs a date, a start and an end.")
+        raw_id = row.session_id.data or ""
         try:
             sessions.append(
                 SessionWindow(
                     name=(row.name.data or "").strip(),
                     starts_at=local_to_utc(row.day.data, row.start.data, zone),
                     ends_at=local_to_utc(row.day.data, row.end.data, zone),
+                    id=int(raw_id) if raw_id.isdecimal() and len(raw_id) < 10 else None,
                 )
             )
         except ValueError as error:
@@ -122,6 +124,8 @@ def _apply_event_form(form: EventForm, event: Event | None) -> Event | None:
         check_event_times(times, form.meeting_minutes.data)
         tables = parse_tables(form.tables.data)
         check_virtual_link_template(form.virtual_link_template.data or "")
+        if event is not None:
+            _check_booked_meetings_stay(event, form, times, tables)
     except EventRuleError as error:
         target = getattr(form, error.field, None)
         (target.errors if target is not None else form.form_errors).append(error.message)
@@ -152,12 +156,48 @@ def _apply_event_form(form: EventForm, event: Event | None) -> Event | None:
     return event
 
 
+def _check_booked_meetings_stay(
+    event: Event, form: EventForm, times: EventTimes, tables: list[str]
+) -> None:
+    """Booked meetings sit on the slot grid: refuse edits that would pull it from under them."""
+    meetings = db.session.scalars(
+        db.select(Meeting).where(Meeting.event_id == event.id, Meeting.status == "confirmed")
+    ).all()
+    if not meetings:
+        return
+    count = len(meetings)
+    advice = f"{count} meeting{'s are' if count != 1 else ' is'} booked; cancel or move them first."
+    if (
+        form.meeting_minutes.data != event.meeting_minutes
+        or (form.buffer_minutes.data or 0) != event.buffer_minutes
+    ):
+        raise EventRuleError("meeting_minutes", f"Meeting times would change. {advice}")
+    windows = {w.id: w for w in times.sessions if w.id is not None}
+    for session in event.sessions:
+        used = any(session.starts_at <= m.starts_at < session.ends_at for m in meetings)
+        window = windows.get(session.id)
+        if used and (
+            window is None
+            or (window.starts_at, window.ends_at) != (session.starts_at, session.ends_at)
+        ):
+            raise EventRuleError("sessions", f"“{session.label()}” has meetings booked. {advice}")
+    missing = {m.table_name for m in meetings if m.table_name and m.table_name not in tables}
+    if missing:
+        raise EventRuleError(
+            "tables", f"{', '.join(sorted(missing))} has meetings booked. {advice}"
+        )
+
+
 def _sync_sessions(event: Event, windows: list[SessionWindow]) -> None:
-    """Keep session ids stable where possible: attendees' availability refers to them."""
-    existing = list(event.sessions)
+    """Edit sessions by id, because attendees' availability refers to session ids.
+
+    A removed session is also removed from everyone's availability.
+    """
+    existing = {session.id: session for session in event.sessions}
     kept: list[NetworkingSession] = []
-    for index, window in enumerate(sorted(windows, key=lambda w: w.starts_at)):
-        session = existing[index] if index < len(existing) else NetworkingSession()
+    for window in sorted(windows, key=lambda w: w.starts_at):
+        session = existing.pop(window.id, None) if window.id is not None else None
+        session = session or NetworkingSession()
         session.name, session.starts_at, session.ends_at = (
             window.name,
             window.starts_at,
@@ -165,6 +205,17 @@ def _sync_sessions(event: Event, windows: list[SessionWindow]) -> None:
         )
         kept.append(session)
     event.sessions = kept
+    removed = set(existing)
+    if removed:
+        people = db.session.scalars(
+            db.select(Attendee).where(
+                Attendee.event_id == event.id, Attendee.available_session_ids.is_not(None)
+            )
+        )
+        for person in people:
+            ids = person.available_session_ids or []
+            if removed & set(ids):
+                person.available_session_ids = [i for i in ids if i not in removed]
 
 
 def _fill_form_from_event(form: EventForm, event: Event) -> None:
@@ -186,7 +237,13 @@ def _fill_form_from_event(form: EventForm, event: Event) -> None:
     for session in event.sessions:
         start, end = event.local(session.starts_at), event.local(session.ends_at)
         form.sessions.append_entry(
-            {"name": session.name, "day": start.date(), "start": start.time(), "end": end.time()}
+            {
+                "session_id": str(session.id),
+                "name": session.name,
+                "day": start.date(),
+                "start": start.time(),
+                "end": end.time(),
+            }
         )
 
 
@@ -389,6 +446,7 @@ def import_preview(event_id: int, upload_id: int):
         form=form,
         preview_rows=list(zip(table.row_numbers[:10], table.rows[:10], strict=False)),
     )
+
 
 from . import matching_views  # noqa: E402, F401 - registers the matching pages on bp
 
