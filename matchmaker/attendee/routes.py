@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from sqlalchemy.exc import IntegrityError
 
 from .. import bookings, mail
 from .. import suggestions as matches
@@ -74,7 +75,17 @@ def event_page(slug: str):
             person = Attendee(event_id=event.id, email=email)
             apply_profile(person, form, [s.id for s in event.sessions])
             db.session.add(person)
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same email registered a moment ago
+                db.session.rollback()
+                form.email.errors.append("This email is already registered.")
+                return render_template(
+                    "attendee/event.html",
+                    event=event,
+                    form=form,
+                    suggestions=phrase_suggestions(event),
+                )
             flash(
                 "You are registered. Bookmark this page: it is your private link to your "
                 "profile and your matches.",
@@ -180,5 +191,6 @@ def answer(token: str, suggestion_id: int):
     else:
         flash(f"Noted. We'll tell you when {partner.name} wants to meet too.", "success")
     return redirect(url_for("attendee.suggestions", token=token))
+
 
 from . import schedule_views  # noqa: E402, F401 - registers the schedule pages on bp

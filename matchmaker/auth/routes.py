@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, login_manager
 from ..models import Organizer
@@ -42,7 +43,12 @@ def register():
             organizer = Organizer(email=email, name=form.name.data.strip())
             organizer.set_password(form.password.data)
             db.session.add(organizer)
-            db.session.commit()
+            try:
+                db.session.commit()
+            except IntegrityError:  # the same email signed up a moment ago
+                db.session.rollback()
+                form.email.errors.append("An account with this email already exists.")
+                return render_template("auth/register.html", form=form)
             login_user(organizer)
             flash("Welcome! Your account is ready. Create your first event.", "success")
             return redirect(url_for("organizer.create_event"))

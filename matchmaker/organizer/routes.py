@@ -14,6 +14,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 
 from .. import attendees as attendee_service
 from .. import importing
@@ -152,7 +153,12 @@ def _apply_event_form(form: EventForm, event: Event | None) -> Event | None:
     event.max_meetings_per_attendee = form.max_meetings_per_attendee.data
     event.registration_open = form.registration_open.data
     _sync_sessions(event, times.sessions)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # another event took this web address a moment ago
+        db.session.rollback()
+        form.slug.errors.append("Another event already uses this web address.")
+        return None
     return event
 
 
