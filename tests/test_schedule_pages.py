@@ -225,11 +225,18 @@ def test_pending_match_books_the_chosen_free_slot(app, client, setup):
     assert "Matches waiting for a time" in page
     assert "Book this time" in page
     # Ana is busy in the first slot, so the first free common slot starts at 10:15.
-    assert '<option value="0">' not in page
-    assert '<option value="1">Thu 10 Dec, 10:15–10:30</option>' in page
+    first, second, fourth = ((SESSION_START + n * QUARTER).isoformat() for n in (0, 1, 3))
+    assert f'<option value="{first}">' not in page
+    assert f'<option value="{second}">Thu 10 Dec, 10:15–10:30</option>' in page
     response = client.post(
         f"/me/{setup['eve']}/matches/{row_id}/book",
-        data={"csrf_token": csrf_from(page), "slot": "3"},
+        data={"csrf_token": csrf_from(page), "slot": "2026-01-01T00:00:00+00:00"},
+        follow_redirects=True,
+    )
+    assert "Choose one of the times offered" in response.get_data(as_text=True)
+    response = client.post(
+        f"/me/{setup['eve']}/matches/{row_id}/book",
+        data={"csrf_token": csrf_from(page), "slot": fourth},
         follow_redirects=True,
     )
     html = response.get_data(as_text=True)

@@ -201,9 +201,15 @@ def book_slot(token: str, suggestion_id: int):
     if row is None or person.id not in (row.low_id, row.high_id) or not row.confirmed:
         abort(404)
     back = redirect(url_for("attendee.schedule", token=token))
-    slot_index = request.form.get("slot", type=int)
+    # The slot is named by its start time, so a slot grid changed since the page was
+    # loaded cannot book a different time than the one the attendee saw.
+    wanted = request.form.get("slot", "")
+    slot_index = next(
+        (s.index for s in bookings.event_slots(person.event) if s.start.isoformat() == wanted),
+        None,
+    )
     if slot_index is None:
-        flash("Choose a time for the meeting first.", "warning")
+        flash("Choose one of the times offered for the meeting.", "warning")
         return back
     booked = _active_meeting_of(row)
     if booked is not None:
