@@ -419,3 +419,25 @@ def test_edits_that_would_strand_booked_meetings_are_refused(
         assert event.meeting_minutes == 15 and len(event.sessions) == 2
         assert db.session.scalar(db.select(Meeting)).status == "confirmed"
     assert post_form(client, edit, form | {"name": "Renamed"}).status_code == 302
+
+
+def test_abandoned_uploads_are_dropped_after_a_day(client, app, event_id):
+    from datetime import timedelta
+
+    from matchmaker.models import utcnow
+
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        old = ImportUpload(
+            event_id=event.id,
+            organizer_id=event.organizer_id,
+            filename="old.csv",
+            data=b"x",
+            created_at=utcnow() - timedelta(days=2),
+        )
+        db.session.add(old)
+        db.session.commit()
+    _upload(client, event_id, (SAMPLES / "luma_guests.csv").read_bytes(), "luma_guests.csv")
+    with app.app_context():
+        names = db.session.scalars(db.select(ImportUpload.filename)).all()
+        assert names == ["luma_guests.csv"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import (
     Blueprint,
     Response,
@@ -13,7 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 
 from .. import attendees as attendee_service
@@ -31,10 +33,11 @@ from ..events import (
     tables_to_text,
 )
 from ..extensions import db
-from ..models import Attendee, Event, ImportUpload, Meeting, NetworkingSession
+from ..models import Attendee, Event, ImportUpload, Meeting, NetworkingSession, utcnow
 from .forms import ConfirmForm, ConfirmImportForm, EventForm, UploadForm
 
 bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+UPLOAD_LIFETIME = timedelta(days=1)
 
 
 @bp.before_request
@@ -375,6 +378,10 @@ def import_upload(event_id: int):
         else:
             upload = ImportUpload(
                 event_id=event.id, organizer_id=current_user.id, filename=filename, data=data
+            )
+            # Previews nobody finished within a day are dropped, so uploads do not pile up.
+            db.session.execute(
+                delete(ImportUpload).where(ImportUpload.created_at < utcnow() - UPLOAD_LIFETIME)
             )
             db.session.add(upload)
             db.session.commit()
