@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from matchmaker import calendar as calendar_module
 from matchmaker.calendar import (
     PRODID,
     CalendarMeeting,
@@ -488,3 +489,31 @@ def test_missing_parser_fails_on_ci_and_skips_elsewhere(monkeypatch, ci):
     outcome = AssertionError if ci else pytest.skip.Exception
     with pytest.raises(outcome, match="libical"):
         check_calendar(meeting_ics(make_meeting()))
+
+
+def test_cached_vtimezone_gives_the_same_bytes_as_a_fresh_one():
+    """The zone is built once per (zone, years) and spliced in; the calendar must read as if
+    icalendar had written the whole tree itself, and not change once the cache is warm."""
+    meetings = [
+        make_meeting(1),
+        make_meeting(2, timezone="America/New_York"),
+        make_meeting(3, timezone="UTC"),
+        make_meeting(4, timezone="Africa/Casablanca"),
+    ]
+    calendar_module._vtimezone_bytes.cache_clear()
+    cold = event_ics(meetings, name="All", now=STAMP)
+    warm = event_ics(meetings, name="All", now=STAMP)
+    assert warm == cold
+    assert calendar_module._vtimezone_bytes.cache_info().hits == 3
+    assert parse(cold).to_ical() == cold
+    zones = [c["TZID"] for c in parse(cold).walk("VTIMEZONE")]
+    assert zones == ["Africa/Casablanca", "America/New_York", "Europe/Helsinki"]
+    invite = invite_ics(meetings[0], now=STAMP)
+    assert parse(invite).to_ical() == invite
+    check_calendar(invite, expected=expected(meetings[0]))
+
+
+def test_calendar_without_meetings_is_still_whole():
+    ics = build_calendar([], name="Nothing yet")
+    assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
+    assert parse(ics).to_ical() == ics
