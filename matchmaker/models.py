@@ -266,12 +266,16 @@ class Suggestion(db.Model):
 
 
 class MatchingRun(db.Model):
-    """One run of matching for an event, with progress for the page that waits on it."""
+    """One background job for an event, with progress for the page that waits on it.
+
+    ``kind`` says which job: "matching" (suggestions) or "scheduling" (auto-schedule).
+    """
 
     __tablename__ = "matching_run"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12), default="matching", server_default="matching")
     status: Mapped[str] = mapped_column(String(12), default="queued")  # queued/running/done/failed
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
