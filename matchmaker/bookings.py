@@ -4,28 +4,44 @@ The pure `scheduling` module picks slots and tables; this module loads the event
 stores the result and queues the invites. Double-booking is prevented by the database
 itself: a person's seat per slot and a table per slot are unique, so when two confirmations
 race, the loser's insert fails inside a savepoint and it tries again with fresh state.
+
+Auto-scheduling a large event takes a minute, so it runs as a job recorded in a
+`MatchingRun` row of kind "scheduling" (progress, message, and the report as figures),
+in a background thread when the app allows it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
-from collections.abc import Iterable, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, request
-from sqlalchemy import or_, select
+from flask import Flask, current_app, has_request_context, request
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from . import calendar, mail, scheduling
 from .events import render_virtual_link
 from .extensions import db
 from .matching import format_reason
-from .models import Attendee, Event, Meeting, MeetingSeat, Suggestion
+from .models import Attendee, Event, MatchingRun, Meeting, MeetingSeat, Suggestion, utcnow
 from .suggestions import reasons_for
 
 RETRIES = 5
+SCHEDULING = "scheduling"  # the MatchingRun kind of an auto-schedule job
+# A job still queued or running after this long has lost its worker (a restart, a crash).
+STALE_AFTER = timedelta(minutes=30)
+ACTIVE = ("queued", "running")
+
+# The site's address for links and UIDs in a job, which has no request to read it from.
+_job_base_url: ContextVar[str] = ContextVar("job_base_url", default="")
 
 
 class BookingError(ValueError):
@@ -52,13 +68,19 @@ def _person(attendee: Attendee, session_index: dict[int, int]) -> scheduling.Per
 
 
 def _people(
-    event: Event, attendee_ids: Iterable[int] | None = None
+    event: Event,
+    attendee_ids: Iterable[int] | None = None,
+    *,
+    attendees: Iterable[Attendee] | None = None,
 ) -> dict[int, scheduling.Person]:
+    """The scheduler's view of the attendees (of `attendee_ids`, or of all, or of those given)."""
     session_index = {s.id: n for n, s in enumerate(event.sessions)}
-    statement = select(Attendee).where(Attendee.event_id == event.id)
-    if attendee_ids is not None:
-        statement = statement.where(Attendee.id.in_(list(attendee_ids)))
-    return {a.id: _person(a, session_index) for a in db.session.scalars(statement)}
+    if attendees is None:
+        statement = select(Attendee).where(Attendee.event_id == event.id)
+        if attendee_ids is not None:
+            statement = statement.where(Attendee.id.in_(list(attendee_ids)))
+        attendees = db.session.scalars(statement)
+    return {a.id: _person(a, session_index) for a in attendees}
 
 
 def _active_meetings(event: Event, attendee_ids: Iterable[int] | None = None) -> list[Meeting]:
@@ -85,11 +107,17 @@ def _bookings(
     return bookings
 
 
+def _base_url() -> str:
+    """PUBLIC_BASE_URL, else the address of the request (or of the one that started the job)."""
+    return (
+        current_app.config.get("PUBLIC_BASE_URL")
+        or _job_base_url.get()
+        or (request.host_url if has_request_context() else "")
+    ).rstrip("/")
+
+
 def _uid_domain() -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or (
-        request.host_url if has_request_context() else ""
-    )
-    return urlsplit(base).hostname or "matchmaker.invalid"
+    return urlsplit(_base_url()).hostname or "matchmaker.invalid"
 
 
 def _new_meeting(
@@ -204,12 +232,20 @@ class AutoScheduleReport:
     unscheduled: dict[str, int]
 
 
-def auto_schedule_event(event: Event, *, confirmed_only: bool = False) -> AutoScheduleReport:
+Progress = Callable[[float, str], None]
+
+
+def auto_schedule_event(
+    event: Event, *, confirmed_only: bool = False, progress: Progress | None = None
+) -> AutoScheduleReport:
     """Schedule the whole event at once from its suggestions (speed networking).
 
     Every pair that nobody declined is a candidate, confirmed pairs included; existing
-    meetings stay. The caller commits.
+    meetings stay, and a pair that already has one (even outside today's slots) gets no
+    second. `progress(share, message)` hears how far it got. The caller commits.
     """
+    report = progress or (lambda share, message: None)
+    report(0.0, "Reading suggestions and meetings…")
     rows = db.session.scalars(
         select(Suggestion).where(
             Suggestion.event_id == event.id,
@@ -219,17 +255,24 @@ def auto_schedule_event(event: Event, *, confirmed_only: bool = False) -> AutoSc
     ).all()
     if confirmed_only:
         rows = [r for r in rows if r.confirmed]
-    by_pair = {(r.low_id, r.high_id): r for r in rows}
-    slots = event_slots(event)
     meetings = _active_meetings(event)
+    booked = {(m.low_id, m.high_id) for m in meetings}
+    candidates = [r for r in rows if (r.low_id, r.high_id) not in booked]
+    by_pair = {(r.low_id, r.high_id): r for r in candidates}
+    # Kept in a local so the identity map holds them: the invites read every meeting's
+    # attendees, which then come from memory instead of one query each.
+    attendees = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
+    slots = event_slots(event)
+    report(0.05, "Finding the best slots and tables…")
     result = scheduling.auto_schedule(
-        [scheduling.Pair(r.low_id, r.high_id, r.score) for r in rows],
-        _people(event),
+        [scheduling.Pair(r.low_id, r.high_id, r.score) for r in candidates],
+        _people(event, attendees=attendees),
         slots,
         event.table_names,
         event.max_meetings_per_attendee,
         existing=_bookings(meetings, slots),
     )
+    report(0.6, "Saving the meetings…")
     created = []
     for booking in result.bookings:
         low, high = sorted((booking.a, booking.b))
@@ -237,9 +280,13 @@ def auto_schedule_event(event: Event, *, confirmed_only: bool = False) -> AutoSc
         db.session.add(meeting)
         created.append(meeting)
     db.session.flush()
-    for meeting in created:
+    for done, meeting in enumerate(created):
+        if done % 500 == 0:
+            report(0.65 + 0.3 * done / len(created), "Writing the invitations…")
         queue_invites(meeting, "REQUEST")
     unscheduled: dict[str, int] = {}
+    if len(candidates) < len(rows):
+        unscheduled["already_booked"] = len(rows) - len(candidates)
     for item in result.unscheduled:
         unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
     return AutoScheduleReport(
@@ -375,10 +422,7 @@ def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.Cale
 
 
 def public_url(path: str) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL") or (
-        request.host_url.rstrip("/") if has_request_context() else "http://127.0.0.1:5000"
-    )
-    return base.rstrip("/") + path
+    return (_base_url() or "http://127.0.0.1:5000") + path
 
 
 def queue_invites(meeting: Meeting, method: str) -> None:
@@ -428,11 +472,143 @@ def attendee_meetings(person: Attendee, *, include_cancelled: bool = False) -> l
     return list(db.session.scalars(statement.order_by(Meeting.starts_at)))
 
 
-def event_meetings(event: Event, *, include_cancelled: bool = False) -> list[Meeting]:
+def event_meetings(
+    event: Event, *, include_cancelled: bool = False, with_people: bool = False
+) -> list[Meeting]:
+    """The event's meetings by time and table; `with_people` loads both attendees of each
+    in two more queries, for pages and exports that name them."""
     statement = select(Meeting).where(Meeting.event_id == event.id)
     if not include_cancelled:
         statement = statement.where(Meeting.status == "confirmed")
+    if with_people:
+        statement = statement.options(selectinload(Meeting.low), selectinload(Meeting.high))
     return list(db.session.scalars(statement.order_by(Meeting.starts_at, Meeting.table_name)))
+
+
+# -- auto-schedule as a job ------------------------------------------------------------------
+
+
+def latest_run(event_id: int, kind: str = SCHEDULING) -> MatchingRun | None:
+    """The event's most recent job of `kind`."""
+    return db.session.scalar(
+        select(MatchingRun)
+        .where(MatchingRun.event_id == event_id, MatchingRun.kind == kind)
+        .order_by(MatchingRun.id.desc())
+        .limit(1)
+    )
+
+
+def fail_stale_runs(event_id: int, kind: str = SCHEDULING) -> int:
+    """Mark jobs that stayed queued or running past STALE_AFTER as failed (caller commits).
+
+    Their worker is gone, and a job that never ends would block the next one for good.
+    """
+    result = db.session.execute(
+        update(MatchingRun)
+        .where(
+            MatchingRun.event_id == event_id,
+            MatchingRun.kind == kind,
+            MatchingRun.status.in_(ACTIVE),
+            MatchingRun.created_at < utcnow() - STALE_AFTER,
+        )
+        .values(
+            status="failed",
+            message="The job stopped without finishing (the server may have restarted). "
+            "Start it again.",
+            finished_at=utcnow(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> MatchingRun:
+    """Queue an auto-schedule job, or return the one already under way; the job runs in a
+    background thread when the app allows it, else before this returns."""
+    fail_stale_runs(event.id)
+    active = db.session.scalar(
+        select(MatchingRun).where(
+            MatchingRun.event_id == event.id,
+            MatchingRun.kind == SCHEDULING,
+            MatchingRun.status.in_(ACTIVE),
+        )
+    )
+    if active is not None:
+        db.session.commit()
+        return active
+    run = MatchingRun(
+        event_id=event.id,
+        kind=SCHEDULING,
+        status="queued",
+        message="Waiting to start…",
+        figures={"confirmed_only": confirmed_only},
+    )
+    db.session.add(run)
+    db.session.commit()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("BACKGROUND_JOBS"):
+        thread = threading.Thread(target=_run_in_app, args=(app, run.id, _base_url()), daemon=True)
+        thread.start()
+    else:
+        run_auto_schedule(run.id)
+    return run
+
+
+def _run_in_app(app: Flask, run_id: int, base_url: str) -> None:
+    _job_base_url.set(base_url)
+    with app.app_context():
+        try:
+            run_auto_schedule(run_id)
+        finally:
+            db.session.remove()
+
+
+def _holds_sqlite_write_lock() -> bool:
+    """Whether this session's transaction is SQLite's one writer, whom a progress update
+    from a second connection would have to wait for (until the job commits)."""
+    if db.engine.dialect.name != "sqlite":
+        return False
+    return bool(db.session.connection().connection.dbapi_connection.in_transaction)
+
+
+def run_auto_schedule(run_id: int) -> None:
+    """Auto-schedule the run's event and commit, recording progress and the report on the run."""
+    run = db.session.get(MatchingRun, run_id)
+    event = db.session.get(Event, run.event_id)
+    confirmed_only = bool((run.figures or {}).get("confirmed_only"))
+    run.status, run.progress, run.message = "running", 0.0, "Starting…"
+    db.session.commit()
+    last = [0.0]
+
+    def report(share: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] < 0.5 or _holds_sqlite_write_lock():
+            return
+        last[0] = now
+        # Its own connection, so the progress is seen while the job's transaction is open.
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(MatchingRun)
+                .where(MatchingRun.id == run_id)
+                .values(progress=round(share, 3), message=message)
+            )
+
+    try:
+        result = auto_schedule_event(event, confirmed_only=confirmed_only, progress=report)
+        report(0.96, "Saving…")
+        run = db.session.get(MatchingRun, run_id)
+        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.figures = {"confirmed_only": confirmed_only, **dataclasses.asdict(result)}
+        run.finished_at = utcnow()
+        db.session.commit()
+        mail.send_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+    except Exception as error:  # noqa: BLE001 - the run records any failure for the organizer
+        db.session.rollback()
+        run = db.session.get(MatchingRun, run_id)
+        run.status, run.finished_at = "failed", utcnow()
+        run.message = f"Auto-schedule failed: {error}"
+        db.session.commit()
+        current_app.logger.exception("auto-schedule run %s failed", run_id)
 
 
 __all__ = [
@@ -445,8 +621,12 @@ __all__ = [
     "cancel_meeting",
     "event_meetings",
     "event_slots",
+    "fail_stale_runs",
     "free_slots_for",
+    "latest_run",
     "move_meeting",
     "public_url",
     "queue_invites",
+    "run_auto_schedule",
+    "start_auto_schedule",
 ]

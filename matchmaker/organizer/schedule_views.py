@@ -1,11 +1,12 @@
-"""Organizer pages for the meeting schedule: the grid, auto-scheduling, moving and
-cancelling meetings, table sheets to print, CSV and calendar exports, and the mail outbox."""
+"""Organizer pages for the meeting schedule: the grid, auto-scheduling (a background job with
+progress), moving and cancelling meetings, table sheets to print, CSV and calendar exports,
+and the mail outbox."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField
@@ -13,7 +14,7 @@ from wtforms import SelectField, SubmitField
 from .. import bookings, calendar, mail
 from ..downloads import calendar_response, csv_response
 from ..extensions import db
-from ..models import Event, Meeting, NetworkingSession
+from ..models import Event, MatchingRun, Meeting, NetworkingSession
 from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
 from .forms import ConfirmForm
@@ -53,11 +54,7 @@ class Grid:
 
 def _meetings_with_people(event: Event) -> list[Meeting]:
     """Active meetings with both attendees loaded, in a fixed number of queries."""
-    meetings = bookings.event_meetings(event)
-    # Loading the attendees once puts them in the identity map, where each meeting's
-    # many-to-one lazy loads find them without a query of their own.
-    db.session.scalars(event.attendees_select()).all()
-    return meetings
+    return bookings.event_meetings(event, with_people=True)
 
 
 def _grid(event: Event) -> Grid:
@@ -108,15 +105,25 @@ def _move_form(event: Event, meeting: Meeting, slots: list[Slot]) -> MoveForm:
     return form
 
 
+def _scheduling_run(event: Event) -> MatchingRun | None:
+    """The event's latest auto-schedule job, a stale one first marked as failed."""
+    if bookings.fail_stale_runs(event.id):
+        db.session.commit()
+    return bookings.latest_run(event.id)
+
+
 @bp.route("/events/<int:event_id>/schedule")
 def schedule(event_id: int):
     event = own_event(event_id)
+    run = _scheduling_run(event)
     return render_template(
         "organizer/schedule.html",
         event=event,
         grid=_grid(event),
         outbox=mail.outbox_summary(db.session, event.id),
         form=ConfirmForm(),
+        run=run,
+        run_summary=_run_summary(run) if run and run.status == "done" else "",
     )
 
 
@@ -132,24 +139,41 @@ def auto_schedule(event_id: int):
             "This event has no networking sessions yet, so there are no slots to fill.", "warning"
         )
         return back
-    report = bookings.auto_schedule_event(event)
-    db.session.commit()
-    mail.send_in_background(current_app._get_current_object())
+    run = bookings.start_auto_schedule(event)
+    if run.status == "done":
+        flash(_run_summary(run), "success" if run.figures.get("meetings") else "info")
+    elif run.status == "failed":
+        flash(run.message, "danger")
+    return back
+
+
+@bp.route("/events/<int:event_id>/schedule/status")
+def schedule_status(event_id: int):
+    event = own_event(event_id)
+    run = _scheduling_run(event)
+    if run is None:
+        return jsonify(status="none")
+    return jsonify(status=run.status, progress=run.progress, message=run.message)
+
+
+def _run_summary(run: MatchingRun) -> str:
+    """What a finished auto-schedule job did, in a sentence or three."""
+    figures = run.figures
+    count = figures.get("meetings", 0)
     message = (
-        f"Booked {report.meetings} new meeting{'s' if report.meetings != 1 else ''}. "
-        f"{report.attendees_covered} of the {report.attendees_coverable} attendees who could "
-        f"meet someone now have at least one meeting. Total match score: "
-        f"{report.total_score:g}."
+        f"Booked {count} new meeting{'s' if count != 1 else ''}. "
+        f"{figures.get('attendees_covered', 0)} of the {figures.get('attendees_coverable', 0)} "
+        f"attendees who could meet someone now have at least one meeting. Total match score: "
+        f"{figures.get('total_score', 0):g}."
     )
     left = [
         f"{UNSCHEDULED_REASONS.get(reason, reason).lower()} ({_pairs(count)})"
-        for reason, count in sorted(report.unscheduled.items())
+        for reason, count in sorted((figures.get("unscheduled") or {}).items())
         if reason != "already_booked"
     ]
     if left:
         message += " Not scheduled: " + "; ".join(left) + "."
-    flash(message, "success" if report.meetings else "info")
-    return back
+    return message
 
 
 def _pairs(count: int) -> str:
