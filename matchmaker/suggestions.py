@@ -277,7 +277,11 @@ def event_has_matches(event_id: int) -> bool:
     return (
         db.session.scalar(
             select(MatchingRun.id)
-            .where(MatchingRun.event_id == event_id, MatchingRun.status == "done")
+            .where(
+                MatchingRun.event_id == event_id,
+                MatchingRun.kind == "matching",
+                MatchingRun.status == "done",
+            )
             .limit(1)
         )
         is not None
@@ -391,7 +395,9 @@ def start_matching(event: Event) -> MatchingRun:
     """Queue a matching run and start it in the background when the app allows it."""
     active = db.session.scalar(
         select(MatchingRun).where(
-            MatchingRun.event_id == event.id, MatchingRun.status.in_(("queued", "running"))
+            MatchingRun.event_id == event.id,
+            MatchingRun.kind == "matching",
+            MatchingRun.status.in_(("queued", "running")),
         )
     )
     if active is not None and utcnow() - active.created_at < STALE_RUN:
@@ -421,7 +427,7 @@ def _run_in_app(app: Flask, run_id: int) -> None:
 def latest_run(event_id: int) -> MatchingRun | None:
     return db.session.scalar(
         select(MatchingRun)
-        .where(MatchingRun.event_id == event_id)
+        .where(MatchingRun.event_id == event_id, MatchingRun.kind == "matching")
         .order_by(MatchingRun.id.desc())
         .limit(1)
     )

@@ -437,3 +437,14 @@ def test_a_run_left_running_by_a_dead_worker_does_not_block_matching(app, event_
         fresh = run(event_id)
         assert fresh.id != stuck.id and fresh.status == "done"
         assert db.session.get(MatchingRun, stuck.id).status == "failed"
+
+
+def test_scheduling_jobs_do_not_pass_for_matching_runs(app, event_id):
+    with app.app_context():
+        db.session.add(MatchingRun(event_id=event_id, kind="scheduling", status="running"))
+        db.session.commit()
+        assert service.latest_run(event_id) is None
+        assert not service.event_has_matches(event_id)
+        fresh = run(event_id)
+        assert fresh.kind == "matching" and fresh.status == "done"
+        assert service.latest_run(event_id).id == fresh.id
