@@ -517,3 +517,72 @@ def test_calendar_without_meetings_is_still_whole():
     ics = build_calendar([], name="Nothing yet")
     assert ics.startswith(b"BEGIN:VCALENDAR\r\n") and ics.endswith(b"END:VCALENDAR\r\n")
     assert parse(ics).to_ical() == ics
+
+
+ZONES = [
+    "Europe/Helsinki",
+    "America/New_York",
+    "Asia/Kathmandu",
+    "Africa/Casablanca",
+    "Europe/London",
+    "Etc/GMT+5",
+    "UTC",
+    "Etc/UTC",
+    "Universal",
+    "Pacific/Kiritimati",
+]
+ANY_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=90),
+    text=ANY_TEXT,
+    uid=st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=90).map("u{}".format),
+    mailbox=st.from_regex(
+        r"(mailto:|MAILTO:)?[a-z0-9.^'+-]{1,40}@[a-z0-9.-]{1,40}", fullmatch=True
+    ),
+    zone=st.sampled_from(ZONES),
+    start=st.datetimes(
+        min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31), timezones=st.just(UTC)
+    ),
+    virtual=st.booleans(),
+    cancelled_=st.booleans(),
+    rsvp=st.booleans(),
+    stamped=st.booleans(),
+    method=st.sampled_from([None, "PUBLISH", "REQUEST", "CANCEL"]),
+)
+def test_direct_vevent_writer_matches_icalendar_byte_for_byte(
+    name, text, uid, mailbox, zone, start, virtual, cancelled_, rsvp, stamped, method
+):
+    meeting = make_meeting(
+        uid=uid,
+        start=start,
+        end=start + timedelta(minutes=30),
+        timezone=zone,
+        summary=text,
+        description=text,
+        location=name,
+        organizer=(name, mailbox),
+        attendees=[(name, mailbox), (text or "x", "b@example.com")],
+        virtual=virtual,
+        url=f"https://meet.example.org/{name.encode().hex()[:20]}?a=b,c;d" if virtual else None,
+        status="CANCELLED" if cancelled_ else "CONFIRMED",
+        sequence=len(text),
+        rsvp=rsvp,
+        created=start - timedelta(days=3, microseconds=7) if stamped else None,
+        last_modified=start - timedelta(days=1) if stamped else None,
+        dtstamp=None,
+    )
+    now = datetime(2026, 9, 2, 10, 0, 0, 123, tzinfo=UTC)
+    reference = calendar_module._event(meeting, method=method, now=now).to_ical()
+    assert calendar_module._vevent_bytes(meeting, method=method, now=now) == reference
+
+
+@pytest.mark.parametrize("separator", ["\\", ";", ",", "^", "é", "\n", "漢"])
+def test_direct_vevent_writer_folds_like_icalendar_at_every_position(separator):
+    for position in range(50, 160):
+        text = "a" * position + separator + "b" * 90 + separator * 3 + "c" * 80
+        meeting = make_meeting(description=text, location=text, attendees=[(text, "a@example.com")])
+        reference = calendar_module._event(meeting, method="REQUEST", now=STAMP).to_ical()
+        assert calendar_module._vevent_bytes(meeting, method="REQUEST", now=STAMP) == reference
