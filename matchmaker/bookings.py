@@ -272,7 +272,7 @@ def auto_schedule_event(
         event.max_meetings_per_attendee,
         existing=_bookings(meetings, slots),
     )
-    report(0.6, "Saving the meetings…")
+    report(0.25, "Saving the meetings…")
     created = []
     for booking in result.bookings:
         low, high = sorted((booking.a, booking.b))
@@ -282,7 +282,7 @@ def auto_schedule_event(
     db.session.flush()
     for done, meeting in enumerate(created):
         if done % 500 == 0:
-            report(0.65 + 0.3 * done / len(created), "Writing the invitations…")
+            report(0.4 + 0.55 * done / len(created), "Writing the invitations…")
         queue_invites(meeting, "REQUEST")
     unscheduled: dict[str, int] = {}
     if len(candidates) < len(rows):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import icalendar
@@ -14,6 +15,7 @@ from matchmaker import bookings, scheduling
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
+    MatchingRun,
     Meeting,
     MeetingSeat,
     NetworkingSession,
@@ -290,3 +292,113 @@ def test_move_that_loses_a_race_leaves_the_meeting_as_it_was(app, monkeypatch):
         db.session.expire_all()
         assert (first.starts_at, first.table_name, first.sequence) == before
         assert {s.attendee_id for s in first.seats} == {a.id, b.id}
+
+
+def test_auto_schedule_skips_a_pair_whose_meeting_left_the_slot_grid(app):
+    """A pair keeps one active meeting even when the sessions moved away from it."""
+    with app.app_context():
+        event = setup_event(tables=("T1", "T2"))
+        ana, ben, cy = (make_attendee(event, f"{n}@x.org") for n in ("ana", "ben", "cy"))
+        booked = bookings.book_confirmed(confirmed(event, ana, ben, score=0.9))
+        db.session.commit()
+        session = event.sessions[0]
+        session.starts_at += timedelta(minutes=7)
+        session.ends_at += timedelta(minutes=7)
+        db.session.commit()
+        assert booked.starts_at not in {slot.start for slot in bookings.event_slots(event)}
+        confirmed(event, ana, cy, score=0.5)
+        report = bookings.auto_schedule_event(event)
+        db.session.commit()
+        pairs = [
+            (m.low_id, m.high_id)
+            for m in db.session.scalars(db.select(Meeting).where(Meeting.status == "confirmed"))
+        ]
+        assert sorted(pairs) == sorted(
+            [tuple(sorted((ana.id, ben.id))), tuple(sorted((ana.id, cy.id)))]
+        )
+        assert report.meetings == 1 and report.unscheduled == {"already_booked": 1}
+
+
+def schedulable_event(size: int = 6) -> Event:
+    event = setup_event(tables=("T1", "T2"), sessions=((0, 60),))
+    people = [make_attendee(event, f"p{n}@org{n}.org") for n in range(size)]
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            row = confirmed(event, a, b, score=0.1 * ((i % 4) + 1))
+            row.answer_high = "none"
+    db.session.commit()
+    return event
+
+
+def test_auto_schedule_job_runs_before_returning_without_background_jobs(app, monkeypatch):
+    sent = []
+    monkeypatch.setattr(bookings.mail, "send_in_background", sent.append)
+    with app.app_context():
+        event = schedulable_event()
+        run = bookings.start_auto_schedule(event)
+        assert (run.kind, run.status, run.progress, run.message) == (
+            "scheduling",
+            "done",
+            1.0,
+            "Done.",
+        )
+        meetings = bookings.event_meetings(event)
+        assert run.figures["meetings"] == len(meetings) > 0
+        assert run.figures["attendees_covered"] == 6 and run.finished_at is not None
+        assert bookings.latest_run(event.id) == run
+        assert bookings.latest_run(event.id, kind="matching") is None
+        again = bookings.start_auto_schedule(event)
+        assert again.id != run.id and again.figures["meetings"] == 0
+        assert again.figures["unscheduled"]["already_booked"] == len(meetings)
+        assert len(sent) == 2
+
+
+def test_auto_schedule_job_in_the_background_reports_progress_until_done(app, monkeypatch):
+    sent = []
+    monkeypatch.setattr(bookings.mail, "send_in_background", sent.append)
+    app.config["BACKGROUND_JOBS"] = True
+    with app.app_context():
+        event = schedulable_event(8)
+        run = bookings.start_auto_schedule(event)
+        assert run.status == "queued"
+        run_id, event_id = run.id, event.id
+        seen = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            run = db.session.get(MatchingRun, run_id)
+            seen.add(run.status)
+            if run.status in ("done", "failed"):
+                break
+            assert bookings.start_auto_schedule(event).id == run_id  # one job at a time
+            time.sleep(0.05)
+        assert run.status == "done", run.message
+        assert run.progress == 1.0 and seen <= {"queued", "running", "done"}
+        count = db.session.scalar(
+            db.select(db.func.count()).select_from(Meeting).where(Meeting.event_id == event_id)
+        )
+        assert run.figures["meetings"] == count > 0
+        assert db.session.scalar(db.select(db.func.count()).select_from(OutboxMessage)) == 2 * count
+        assert sent == [app]
+
+
+def test_a_scheduling_job_stuck_for_half_an_hour_counts_as_failed(app, monkeypatch):
+    monkeypatch.setattr(bookings.mail, "send_in_background", lambda app: None)
+    with app.app_context():
+        event = schedulable_event()
+        stuck = MatchingRun(
+            event_id=event.id,
+            kind="scheduling",
+            status="running",
+            progress=0.3,
+            created_at=datetime.now(UTC) - timedelta(minutes=31),
+        )
+        recent = MatchingRun(event_id=event.id, kind="matching", status="running")
+        db.session.add_all([stuck, recent])
+        db.session.commit()
+        run = bookings.start_auto_schedule(event)
+        assert run.id != stuck.id and run.status == "done"
+        db.session.refresh(stuck)
+        db.session.refresh(recent)
+        assert stuck.status == "failed" and "stopped without finishing" in stuck.message
+        assert recent.status == "running"  # a matching run is not this module's to judge

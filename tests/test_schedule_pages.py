@@ -11,6 +11,7 @@ import pytest
 from calendar_checks import check_calendar
 from conftest import csrf_from, make_attendee, make_event, make_organizer, post_form
 from icalendar import Calendar
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from matchmaker import bookings, scheduling
@@ -18,6 +19,7 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     Attendee,
     Event,
+    MatchingRun,
     Meeting,
     MeetingSeat,
     NetworkingSession,
@@ -517,6 +519,7 @@ def test_schedule_follows_daylight_saving_time(app, client, auth):
 
 ORGANIZER_PAGES = [
     "",
+    "/status",
     "/print",
     "/tables/Table 1/print",
     "/meetings.csv",
@@ -560,3 +563,93 @@ def test_organizer_posts_need_the_csrf_token(app, client, auth, setup, path):
 def test_pages_need_a_signed_in_organizer(client, setup):
     response = client.get(f"/organizer/events/{setup['event_id']}/schedule")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+# -- auto-schedule jobs and page cost ------------------------------------------------------------
+
+
+def test_schedule_page_follows_a_running_job(app, client, auth, setup):
+    with app.app_context():
+        run = MatchingRun(
+            event_id=setup["event_id"],
+            kind="scheduling",
+            status="running",
+            progress=0.4,
+            message="Writing the invitations…",
+        )
+        db.session.add(run)
+        db.session.add(MatchingRun(event_id=setup["event_id"], status="done"))  # matching
+        db.session.commit()
+        run_id = run.id
+    auth.login()
+    base = f"/organizer/events/{setup['event_id']}/schedule"
+    html = client.get(base).get_data(as_text=True)
+    assert '<meta http-equiv="refresh"' in html and "Auto-schedule is running" in html
+    assert 'aria-valuenow="40"' in html and "Writing the invitations…" in html
+    assert re.search(r'<button class="btn btn-primary" type="submit" disabled>', html)
+    assert client.get(f"{base}/status").json == {
+        "status": "running",
+        "progress": 0.4,
+        "message": "Writing the invitations…",
+    }
+    post_form(client, f"{base}/auto", {}, form_url=base)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(MatchingRun)) == 2
+        stuck = db.session.get(MatchingRun, run_id)
+        stuck.created_at = datetime.now(UTC) - timedelta(minutes=45)
+        db.session.commit()
+    assert client.get(f"{base}/status").json["status"] == "failed"
+    html = client.get(base).get_data(as_text=True)
+    assert "refresh" not in html and "stopped without finishing" in html
+
+
+def test_auto_schedule_reports_what_it_did_on_the_page(app, client, auth, setup):
+    auth.login()
+    base = f"/organizer/events/{setup['event_id']}/schedule"
+    assert client.get(f"{base}/status").json == {"status": "none"}
+    with app.app_context():
+        event = db.session.get(Event, setup["event_id"])
+        eve = db.session.get(Attendee, setup["eve_id"])
+        confirmed_pair(event, db.session.get(Attendee, setup["ana_id"]), eve)
+    flashed = page_text(post_form(client, f"{base}/auto", {}, form_url=base, follow_redirects=True))
+    assert "Booked 1 new meeting." in flashed
+    assert client.get(f"{base}/status").json["status"] == "done"
+    assert "Last auto-schedule, finished" in page_text(client.get(base))
+
+
+def add_pairs(event: Event, count: int, start: int) -> None:
+    for n in range(start, start + count):
+        a = make_attendee(event, f"a{n}@x.org", name=f"A {n}")
+        b = make_attendee(event, f"b{n}@y.org", name=f"B {n}")
+        book(confirmed_pair(event, a, b))
+
+
+@pytest.mark.parametrize(
+    "path", ["", "/print", "/tables/1/print", "/meetings.csv", "/calendar.ics"]
+)
+def test_schedule_pages_take_the_same_queries_for_any_number_of_meetings(
+    app, client, auth, setup, path
+):
+    """Each page loads what it shows in a fixed number of queries: no query per meeting."""
+    auth.login()
+    url = f"/organizer/events/{setup['event_id']}/schedule{path}"
+
+    def queries() -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    with app.app_context():
+        add_pairs(db.session.get(Event, setup["event_id"]), 1, 0)
+    few = queries()
+    with app.app_context():
+        add_pairs(db.session.get(Event, setup["event_id"]), 8, 1)
+        assert len(bookings.event_meetings(db.session.get(Event, setup["event_id"]))) == 10
+    assert queries() == few
