@@ -498,43 +498,35 @@ def latest_run(event_id: int, kind: str = SCHEDULING) -> MatchingRun | None:
     )
 
 
-def fail_stale_runs(event_id: int, kind: str = SCHEDULING) -> int:
-    """Mark jobs that stayed queued or running past STALE_AFTER as failed (caller commits).
+def fail_if_stale(run: MatchingRun) -> bool:
+    """Mark a job still queued or running after STALE_AFTER as failed (the caller commits).
 
-    Their worker is gone, and a job that never ends would block the next one for good.
+    Its worker is gone, and a job that never ends would block the next one for good. Only
+    a stale job is written to: on SQLite any write would wait for a running job to commit.
     """
-    result = db.session.execute(
-        update(MatchingRun)
-        .where(
-            MatchingRun.event_id == event_id,
-            MatchingRun.kind == kind,
-            MatchingRun.status.in_(ACTIVE),
-            MatchingRun.created_at < utcnow() - STALE_AFTER,
-        )
-        .values(
-            status="failed",
-            message="The job stopped without finishing (the server may have restarted). "
-            "Start it again.",
-            finished_at=utcnow(),
-        )
-        .execution_options(synchronize_session=False)
+    if run.status not in ACTIVE or run.created_at > utcnow() - STALE_AFTER:
+        return False
+    run.status, run.finished_at = "failed", utcnow()
+    run.message = (
+        "The job stopped without finishing (the server may have restarted). Start it again."
     )
-    return result.rowcount or 0
+    return True
 
 
 def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> MatchingRun:
     """Queue an auto-schedule job, or return the one already under way; the job runs in a
     background thread when the app allows it, else before this returns."""
-    fail_stale_runs(event.id)
     active = db.session.scalar(
-        select(MatchingRun).where(
+        select(MatchingRun)
+        .where(
             MatchingRun.event_id == event.id,
             MatchingRun.kind == SCHEDULING,
             MatchingRun.status.in_(ACTIVE),
         )
+        .order_by(MatchingRun.id.desc())
+        .limit(1)
     )
-    if active is not None:
-        db.session.commit()
+    if active is not None and not fail_if_stale(active):
         return active
     run = MatchingRun(
         event_id=event.id,
@@ -621,7 +613,7 @@ __all__ = [
     "cancel_meeting",
     "event_meetings",
     "event_slots",
-    "fail_stale_runs",
+    "fail_if_stale",
     "free_slots_for",
     "latest_run",
     "move_meeting",

@@ -106,10 +106,11 @@ def _move_form(event: Event, meeting: Meeting, slots: list[Slot]) -> MoveForm:
 
 
 def _scheduling_run(event: Event) -> MatchingRun | None:
-    """The event's latest auto-schedule job, a stale one first marked as failed."""
-    if bookings.fail_stale_runs(event.id):
+    """The event's latest auto-schedule job, marked as failed if it is stale."""
+    run = bookings.latest_run(event.id)
+    if run is not None and bookings.fail_if_stale(run):
         db.session.commit()
-    return bookings.latest_run(event.id)
+    return run
 
 
 @bp.route("/events/<int:event_id>/schedule")
