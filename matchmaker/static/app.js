@@ -74,3 +74,28 @@
   }
   document.querySelectorAll("textarea[data-suggest]").forEach(enhance);
 })();
+
+// A background job's progress box (matching, auto-schedule): follow it live, then reload to
+// show the result. Without JavaScript the page refreshes itself with a meta tag.
+(function () {
+  "use strict";
+  var box = document.getElementById("run-status");
+  if (!box) return;
+  function poll() {
+    fetch(box.dataset.statusUrl, {credentials: "same-origin"})
+      .then(function (r) { return r.json(); })
+      .then(function (s) {
+        if (s.status === "running" || s.status === "queued") {
+          var pct = Math.round(s.progress * 100);
+          document.getElementById("run-bar").style.width = pct + "%";
+          box.querySelector(".progress").setAttribute("aria-valuenow", pct);
+          document.getElementById("run-message").textContent = s.message;
+          setTimeout(poll, 1000);
+        } else {
+          window.location.reload();
+        }
+      })
+      .catch(function () { setTimeout(poll, 3000); });
+  }
+  setTimeout(poll, 1000);
+})();
