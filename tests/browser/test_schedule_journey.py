@@ -144,7 +144,7 @@ def test_both_say_yes_and_the_meeting_reaches_both_calendars(app, live_server, b
     page.get_by_role("link", name="Schedule").click()
     page.get_by_role("heading", name="Meeting schedule").wait_for()
     page.get_by_role("button", name="Auto-schedule").click()
-    page.get_by_text("new meetings").wait_for()
+    page.get_by_role("status").filter(has_text="new meetings").wait_for()
     grid = page.get_by_role("region", name="Who meets where")
     assert grid.get_by_role("link", name="Ana Silva and Ivan Berg: change or cancel").is_visible()
     screenshot(page, "schedule_organizer")
