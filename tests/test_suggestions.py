@@ -56,6 +56,16 @@ def ranked_pairs() -> set[tuple]:
     )
 
 
+def matched_pair(app, event_id: int) -> tuple[int, tuple[str, str]]:
+    """Run matching; return Ana and Ivan's suggestion id and their private link tokens."""
+    with app.app_context():
+        run(event_id)
+        by_email = people(app)
+        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
+        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
+        return row_id, (ana.access_token, ivan.access_token)
+
+
 def run(event_id: int) -> MatchingRun:
     return service.start_matching(db.session.get(Event, event_id))
 
@@ -214,12 +224,7 @@ def test_matching_settings_reject_bad_input(client, app, signed_in, change, mess
 
 
 def test_attendee_answers_through_pages(client, app, event_id):
-    with app.app_context():
-        run(event_id)
-        by_email = people(app)
-        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
-        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
-        tokens = ana.access_token, ivan.access_token
+    row_id, tokens = matched_pair(app, event_id)
     page = client.get(f"/me/{tokens[0]}/matches").get_data(as_text=True)
     assert "People you should meet" in page and "They can help with: seed funding" in page
     url = f"/me/{tokens[0]}/matches/{row_id}"
@@ -349,14 +354,9 @@ def test_role_pairs_count_who_is_suggested_to_whom(app, event_id):
 
 
 def test_declining_a_confirmed_match_cancels_its_meeting(client, app, event_id):
-    from matchmaker.models import Meeting, NetworkingSession  # noqa: F401 - sessions exist
+    from matchmaker.models import Meeting
 
-    with app.app_context():
-        run(event_id)
-        by_email = people(app)
-        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
-        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
-        tokens = ana.access_token, ivan.access_token
+    row_id, tokens = matched_pair(app, event_id)
     for token in tokens:
         post_form(
             client,
@@ -385,12 +385,7 @@ def test_two_yeses_at_the_same_moment_confirm_the_match(app, event_id, database_
         pytest.skip("row locks are a PostgreSQL feature; the PostgreSQL pass runs this test")
     import threading
 
-    with app.app_context():
-        run(event_id)
-        by_email = people(app)
-        ana, ivan = by_email["ana@x.org"], by_email["ivan@y.org"]
-        row_id = next(c.row.id for c in service.cards_for(ana) if c.partner.id == ivan.id)
-        tokens = ana.access_token, ivan.access_token
+    row_id, tokens = matched_pair(app, event_id)
     first_inside = threading.Event()
     original = service.record_answer
 
