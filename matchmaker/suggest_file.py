@@ -26,12 +26,18 @@ class SuggestReport:
 
 
 def suggest_from_file(
-    data: bytes, filename: str, top_k: int, fmt: str, output: TextIO
+    data: bytes,
+    filename: str,
+    top_k: int,
+    fmt: str,
+    output: TextIO,
+    settings: MatchSettings | None = None,
 ) -> SuggestReport:
     """Write `top_k` suggestions per attendee in `fmt` ("csv" or "jsonl") to `output`.
 
     Rows with errors are skipped and returned in the report; an unreadable file raises
-    `importing.ImportFileError`.
+    `importing.ImportFileError`. ``settings`` (default: the defaults with ``top_k``) lets the
+    evaluation try variants through exactly this code path.
     """
     if fmt not in ("csv", "jsonl"):
         raise ValueError(f"unknown format {fmt!r}")
@@ -49,7 +55,7 @@ def suggest_from_file(
         )
         for index, r in enumerate(records)
     ]
-    result = suggest_partners(profiles, MatchSettings(top_k=top_k))
+    result = suggest_partners(profiles, settings or MatchSettings(top_k=top_k))
     writer = csv.writer(output, lineterminator="\n") if fmt == "csv" else None
     if writer:
         writer.writerow(FIELDS)

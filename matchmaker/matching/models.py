@@ -9,6 +9,9 @@ from matchmaker.choices import MEETING_MODES, ROLES
 
 _EVERYONE = frozenset(ROLES)
 
+#: Weight of "how much I can help them" next to "how much they can help me" (1).
+DEFAULT_RECIPROCITY = 0.3
+
 #: Who may meet whom. A pair is allowed when either side lists the other's role, so the
 #: matrix is symmetric even if an organizer writes only one direction. Defaults: job seekers
 #: meet employers, experts and fellow job seekers or students; founders meet investors,
@@ -76,14 +79,21 @@ class Profile:
 class MatchSettings:
     """Organizer's choices for one event.
 
-    ``max_exposure`` caps how many other attendees' lists one person appears in (default
-    ``2 * top_k``) so that the one expert everybody wants is not swamped while others get
-    nobody. ``extra_synonyms`` are per-event aliases ("k8s" -> "kubernetes") applied on top of
-    the shipped table. ``declined_pairs`` holds pairs of attendee ids never to suggest.
+    ``reciprocity`` is the weight of the other direction of help (how much the viewer can
+    help the candidate) next to how much the candidate can help the viewer; the default was
+    chosen on real "who helped whom" data (see ``matchmaker/matching/__init__.py``).
+    ``exposure_penalty`` (0 to 1, default 0) gently moves people who appear in many lists
+    down so that suggestions spread more evenly; ``max_exposure`` is an optional hard cap on
+    how many lists one person appears in (None: no cap). Scarcity is in meetings, not in
+    suggestions: each attendee's meeting limit is what protects the most sought-after people.
+    ``extra_synonyms`` are per-event aliases ("k8s" -> "kubernetes") applied on top of the
+    shipped table. ``declined_pairs`` holds pairs of attendee ids never to suggest.
     """
 
     top_k: int = 10
     max_exposure: int | None = None
+    exposure_penalty: float = 0.0
+    reciprocity: float = DEFAULT_RECIPROCITY
     role_rules: Mapping[str, frozenset[str]] = field(
         default_factory=lambda: dict(DEFAULT_ROLE_RULES)
     )
@@ -96,10 +106,14 @@ class MatchSettings:
             raise ValueError("top_k must be at least 1")
         if self.max_exposure is not None and self.max_exposure < 1:
             raise ValueError("max_exposure must be at least 1")
+        if not 0.0 <= self.exposure_penalty <= 1.0:
+            raise ValueError("exposure_penalty must be between 0 and 1")
+        if not 0.0 <= self.reciprocity <= 1.0:
+            raise ValueError("reciprocity must be between 0 and 1")
 
     @property
-    def exposure_cap(self) -> int:
-        return self.max_exposure if self.max_exposure is not None else 2 * self.top_k
+    def exposure_cap(self) -> int | None:
+        return self.max_exposure
 
     def roles_may_meet(self, a: str, b: str) -> bool:
         rules = self.role_rules
