@@ -437,7 +437,7 @@ class Matcher:
         """Cap exposure, attach reasons and publish `result_`; return ids whose list changed."""
         settings = self.settings
         n = len(self._ids)
-        cap = settings.exposure_cap
+        cap = settings.exposure_cap or max(len(self._ids), 1)
         depth = self._depth
         cnt = self._cand_cnt
         slots = np.flatnonzero(np.arange(depth)[None, :] < cnt[:, None])
