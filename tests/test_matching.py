@@ -141,13 +141,21 @@ def test_scores_are_symmetric_and_within_bounds() -> None:
 # -- rules ------------------------------------------------------------------------------
 
 
-def test_default_role_rules() -> None:
+def test_default_role_rules_let_anyone_meet() -> None:
     seeker = Profile(1, looking_for=("fundraising",), role="job_seeker")
     investor = Profile(2, can_help_with=("fundraising",), role="investor")
     founder = Profile(3, looking_for=("fundraising",), role="founder")
     result = suggest_partners([seeker, investor, founder])
-    assert ids(result, 1) == []
+    assert ids(result, 1) == [2]
     assert ids(result, 3) == [2]
+
+
+def test_role_rules_that_leave_nobody_are_explained() -> None:
+    seeker = Profile(1, looking_for=("fundraising",), role="job_seeker")
+    investor = Profile(2, can_help_with=("fundraising",), role="investor")
+    rules = {"investor": frozenset({"founder"})}
+    result = suggest_partners([seeker, investor], MatchSettings(role_rules=rules))
+    assert ids(result, 1) == []
     assert result.unmatched[1] == "no_compatible_partner"
 
 

@@ -13,20 +13,11 @@ _EVERYONE = frozenset(ROLES)
 DEFAULT_RECIPROCITY = 0.3
 
 #: Who may meet whom. A pair is allowed when either side lists the other's role, so the
-#: matrix is symmetric even if an organizer writes only one direction. Defaults: job seekers
-#: meet employers, experts and fellow job seekers or students; founders meet investors,
-#: experts, employers (customers, partners) and other founders; investors meet founders,
-#: experts and other investors (they are not there to hire); students meet employers,
-#: experts, job seekers and students; experts and "other" may meet anyone.
-DEFAULT_ROLE_RULES: Mapping[str, frozenset[str]] = {
-    "job_seeker": frozenset({"job_seeker", "employer", "expert", "student", "other"}),
-    "employer": frozenset({"employer", "job_seeker", "student", "expert", "founder", "other"}),
-    "expert": _EVERYONE,
-    "founder": frozenset({"founder", "investor", "expert", "employer", "other"}),
-    "student": frozenset({"student", "job_seeker", "employer", "expert", "other"}),
-    "investor": frozenset({"investor", "founder", "expert", "other"}),
-    "other": _EVERYONE,
-}
+#: matrix is symmetric even if an organizer writes only one direction. The default lets
+#: anyone meet anyone: forbidding role pairs hides obvious matches (a student looking for an
+#: internship and the founder offering one), so narrowing is an organizer's explicit choice
+#: among the presets in `matchmaker.matching.roles` ("everyone" is this table).
+DEFAULT_ROLE_RULES: Mapping[str, frozenset[str]] = {role: _EVERYONE for role in ROLES}
 
 UNMATCHED_REASONS = {
     "empty_profile": "Nothing filled in: no skills, needs or interests to match on.",
