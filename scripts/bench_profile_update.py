@@ -3,7 +3,9 @@
 
 Measures what the profile page does after saving: refresh that attendee's suggestions and
 their place in others' lists, incrementally, and write the changed lists to the database.
-The naive way, recomputing and rewriting the whole event, is timed for comparison.
+The naive way, recomputing and rewriting the whole event, is timed for comparison. Attendees
+and the phrases they change to come from the realistic vocabulary of ``bench_matching.py``
+(``--vocabulary synthetic`` for the package's few hundred tags).
 
     .venv/bin/python scripts/bench_profile_update.py [--attendees 10000] [--edits 20]
 """
@@ -17,16 +19,16 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from _bench_profiles import attendee_rows
 from sqlalchemy import insert
 
 from matchmaker import create_app
 from matchmaker import suggestions as service
 from matchmaker.extensions import db
-from matchmaker.matching.synthetic import synthetic_profiles
 from matchmaker.models import Attendee, Event, MatchingRun, NetworkingSession, Organizer
 
 
-def build_event(size: int) -> int:
+def build_event(size: int, vocabulary: str) -> int:
     start = datetime(2026, 12, 10, 8, tzinfo=UTC)
     event = Event(
         organizer=Organizer(email="bench@example.org", name="Bench", password_hash="x"),
@@ -48,7 +50,7 @@ def build_event(size: int) -> int:
     db.session.flush()
     session_ids = [s.id for s in event.sessions]
     rows = []
-    for profile in synthetic_profiles(size, seed=7):
+    for profile in attendee_rows(vocabulary, size, seed=7):
         rows.append(
             {
                 "event_id": event.id,
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument("--attendees", type=int, default=10_000)
     parser.add_argument("--edits", type=int, default=20)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--vocabulary", choices=["realistic", "synthetic"], default="realistic")
     args = parser.parse_args()
     if args.attendees < 10 or args.edits < 1:
         parser.error("use at least 10 attendees and 1 edit")
@@ -85,7 +88,7 @@ def main() -> None:
         with app.app_context():
             db.drop_all()
             db.create_all()
-            event_id = build_event(args.attendees)
+            event_id = build_event(args.attendees, args.vocabulary)
             event = db.session.get(Event, event_id)
             started = time.perf_counter()
             _, result = service.compute_matches(event)
@@ -94,17 +97,21 @@ def main() -> None:
             db.session.add(MatchingRun(event_id=event.id, status="done", progress=1.0))
             db.session.commit()
             stored = time.perf_counter()
-            print(f"{args.attendees:,} attendees, database {url.split(':')[0]}")
+            print(
+                f"{args.attendees:,} attendees ({args.vocabulary} vocabulary), "
+                f"database {url.split(':')[0]}"
+            )
             print(
                 f"full run      : match {computed - started:6.2f} s, "
                 f"store {stored - computed:6.2f} s, total {stored - started:6.2f} s"
             )
             ids = db.session.scalars(db.select(Attendee.id).order_by(Attendee.id)).all()
             step = max(1, len(ids) // args.edits)
+            fresh = attendee_rows(args.vocabulary, args.edits, seed=8)
             timings, changed_counts = [], []
             for n, attendee_id in enumerate(ids[::step][: args.edits]):
                 person = db.session.get(Attendee, attendee_id)
-                person.looking_for = ["seed funding", "Kubernetes"] if n % 2 else ["UX research"]
+                person.looking_for = list(fresh[n].looking_for)
                 db.session.commit()
                 begin = time.perf_counter()
                 changed = service.refresh_after_change(event)
