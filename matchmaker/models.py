@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,12 +111,18 @@ class Event(db.Model):
     virtual_link_template: Mapped[str] = mapped_column(String(500), default="")
     max_meetings_per_attendee: Mapped[int] = mapped_column(Integer, default=6)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Matching settings: suggestions per attendee, exposure cap (None = twice that),
-    # organizer's aliases ({"k8s": "kubernetes"}) and who may meet whom (None = defaults).
+    # Matching settings: suggestions per attendee, exposure cap (None = no cap), how much
+    # to move people who are in many lists down (0 = not at all, up to 1), organizer's
+    # aliases ({"k8s": "kubernetes"}) and who may meet whom: a preset of
+    # `matching.roles`, where "custom" means the matrix in `role_rules`.
     suggestions_per_attendee: Mapped[int] = mapped_column(Integer, default=10)
     max_exposure: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    exposure_penalty: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     exclude_same_organization: Mapped[bool] = mapped_column(Boolean, default=True)
     synonyms: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    role_preset: Mapped[str] = mapped_column(
+        String(20), default="everyone", server_default="everyone"
+    )
     role_rules: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -7,6 +7,7 @@ row serves both attendees.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,14 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
 from .choices import ROLES
 from .extensions import db
-from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason
+from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import Suggestion as Suggested
-from .models import Attendee, Event, MatchingRun, Suggestion, utcnow
+from .models import Attendee, Event, MatchingRun, Meeting, Suggestion, utcnow
 
 BATCH = 5000
 # Above this many attendees a cold matcher is rebuilt in the background, not in a request.
@@ -76,24 +77,57 @@ def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
     return frozenset(frozenset(pair) for pair in rows)
 
 
+def event_role_rules(event: Event) -> dict[str, frozenset[str]]:
+    """Who may meet whom at the event: its preset, or its own matrix when that is "custom"."""
+    return dict(roles.preset_rules(event.role_preset or roles.EVERYONE, event.role_rules))
+
+
+def role_counts(event_id: int) -> dict[str, int]:
+    return dict(
+        db.session.execute(
+            select(Attendee.role, func.count())
+            .where(Attendee.event_id == event_id)
+            .group_by(Attendee.role)
+        ).all()
+    )
+
+
+@dataclass
+class RoleRule:
+    """The rule in force at an event, in words, and how many pairs of people it keeps apart."""
+
+    preset: roles.RolePreset
+    kept_apart: int
+
+    @property
+    def key(self) -> str:
+        return self.preset.key
+
+
+def role_rule(event: Event) -> RoleRule:
+    preset = roles.PRESETS.get(event.role_preset) or roles.PRESETS[roles.EVERYONE]
+    rules = event_role_rules(event)
+    return RoleRule(preset, roles.pairs_kept_apart(rules, role_counts(event.id)))
+
+
 def match_settings(event: Event) -> MatchSettings:
-    settings = MatchSettings(
+    return MatchSettings(
         top_k=event.suggestions_per_attendee,
         max_exposure=event.max_exposure,
+        exposure_penalty=event.exposure_penalty or 0.0,
+        role_rules=event_role_rules(event),
         exclude_same_organization=event.exclude_same_organization,
         extra_synonyms=dict(event.synonyms or {}),
         declined_pairs=declined_pairs(event.id),
     )
-    if event.role_rules:
-        settings.role_rules = {role: frozenset(others) for role, others in event.role_rules.items()}
-    return settings
 
 
 def _settings_key(event: Event) -> tuple:
-    rules = sorted((k, tuple(sorted(v))) for k, v in (event.role_rules or {}).items())
+    rules = sorted((k, tuple(sorted(v))) for k, v in event_role_rules(event).items())
     return (
         event.suggestions_per_attendee,
         event.max_exposure,
+        event.exposure_penalty or 0.0,
         event.exclude_same_organization,
         tuple(sorted((event.synonyms or {}).items())),
         tuple(rules),
@@ -510,14 +544,27 @@ def cards_for(person: Attendee) -> list[Card]:
 # -- figures for the organizer ---------------------------------------------------------------
 
 
+TOP_FRACTION = 0.1  # "the 10% most suggested people" in the organizer's figures
+
+
 @dataclass
 class MatchingFigures:
+    """What the organizer's matching page says about the suggestions in force.
+
+    ``list_sizes`` and ``exposure`` are histograms over attendees: how many have a list of
+    n suggestions, and how many appear in n other people's lists (zeros included).
+    """
+
     attendees: int
-    with_suggestions: int
+    top_k: int
+    suggested_pairs: int
     confirmed: int
     interested: int
     declined: int
+    meetings: int
     unmatched: dict[str, list[int]]
+    list_sizes: dict[int, int] = field(default_factory=dict)
+    exposure: dict[int, int] = field(default_factory=dict)
     # {(role, role): (suggested pairs, confirmed pairs)} with the two roles in ROLES order
     role_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
 
@@ -526,21 +573,119 @@ class MatchingFigures:
         return max((n for n, _ in self.role_pairs.values()), default=0)
 
     @property
+    def with_suggestions(self) -> int:
+        return sum(count for size, count in self.list_sizes.items() if size > 0)
+
+    @property
+    def without_suggestions(self) -> int:
+        return self.attendees - self.with_suggestions
+
+    @property
+    def unexplained(self) -> int:
+        """Attendees without suggestions and without a reason (none yet: joined since)."""
+        explained = sum(len(people) for people in self.unmatched.values())
+        return max(self.without_suggestions - explained, 0)
+
+    @property
     def coverage(self) -> float:
         return self.with_suggestions / self.attendees if self.attendees else 0.0
 
+    @property
+    def places(self) -> int:
+        """Places filled in all lists together (each is one person in someone's list)."""
+        return sum(size * count for size, count in self.list_sizes.items())
+
+    @property
+    def average_list(self) -> float:
+        """Suggestions per list, among the attendees who have any."""
+        return self.places / self.with_suggestions if self.with_suggestions else 0.0
+
+    @property
+    def full_lists(self) -> int:
+        return sum(count for size, count in self.list_sizes.items() if size >= self.top_k)
+
+    def _exposures_high_first(self) -> list[tuple[int, int]]:
+        return sorted(self.exposure.items(), reverse=True)
+
+    @property
+    def most_exposure(self) -> int:
+        return max((value for value, count in self.exposure.items() if count), default=0)
+
+    @property
+    def median_exposure(self) -> int:
+        """The most lists that at least half of the attendees each appear in."""
+        half = (self.attendees + 1) // 2
+        seen = 0
+        for value, count in self._exposures_high_first():
+            seen += count
+            if seen >= half:
+                return value
+        return 0
+
+    @property
+    def top_count(self) -> int:
+        """How many people "the 10% most suggested" are."""
+        return max(1, math.ceil(self.attendees * TOP_FRACTION))
+
+    def top_share(self) -> float:
+        """Share of all list places taken by the 10% most suggested people."""
+        total = sum(value * count for value, count in self.exposure.items())
+        if not total or not self.attendees:
+            return 0.0
+        left = self.top_count
+        taken = 0
+        for value, count in self._exposures_high_first():
+            used = min(count, left)
+            taken += value * used
+            left -= used
+            if not left:
+                break
+        return taken / total
+
+    @property
+    def concentration(self) -> str:
+        """A plain verdict on how evenly people appear in lists: "few", "some" or "wide"."""
+        share = self.top_share()
+        if share >= 0.5:
+            return "few"
+        if share >= 0.3:
+            return "some"
+        return "wide"
+
+
+def _histogram(owners) -> dict[int, int]:  # noqa: ANN001 - a union of one-column selects
+    """{n: how many ids appear n times} for the ids the statements return."""
+    rows = owners.subquery()
+    per_id = select(func.count().label("n")).select_from(rows).group_by(rows.c.a).subquery()
+    return dict(db.session.execute(select(per_id.c.n, func.count()).group_by(per_id.c.n)).all())
+
 
 def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
+    """The figures of the event's current suggestions, in a fixed number of queries."""
     total = db.session.scalar(select(func.count()).where(Attendee.event_id == event.id)) or 0
-    low = select(Suggestion.low_id.label("a")).where(
-        Suggestion.event_id == event.id, Suggestion.rank_low.is_not(None)
+    in_event = Suggestion.event_id == event.id
+    # An owner's list holds the pairs ranked on their side; the partner appears in it.
+    list_sizes = _histogram(
+        union_all(
+            select(Suggestion.low_id.label("a")).where(in_event, Suggestion.rank_low.is_not(None)),
+            select(Suggestion.high_id.label("a")).where(
+                in_event, Suggestion.rank_high.is_not(None)
+            ),
+        )
     )
-    high = select(Suggestion.high_id.label("a")).where(
-        Suggestion.event_id == event.id, Suggestion.rank_high.is_not(None)
+    exposure = _histogram(
+        union_all(
+            select(Suggestion.high_id.label("a")).where(in_event, Suggestion.rank_low.is_not(None)),
+            select(Suggestion.low_id.label("a")).where(in_event, Suggestion.rank_high.is_not(None)),
+        )
     )
-    covered = db.session.scalar(select(func.count(func.distinct(low.union(high).subquery().c.a))))
+    exposure[0] = max(total - sum(exposure.values()), 0)
+    list_sizes[0] = max(total - sum(list_sizes.values()), 0)
     counts = db.session.execute(
         select(
+            func.count().filter(
+                or_(Suggestion.rank_low.is_not(None), Suggestion.rank_high.is_not(None))
+            ),
             func.count().filter(
                 Suggestion.answer_low == "interested", Suggestion.answer_high == "interested"
             ),
@@ -550,20 +695,27 @@ def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
             func.count().filter(
                 or_(Suggestion.answer_low == "declined", Suggestion.answer_high == "declined")
             ),
-        ).where(Suggestion.event_id == event.id)
+        ).where(in_event)
     ).one()
+    meetings = db.session.scalar(
+        select(func.count()).where(Meeting.event_id == event.id, Meeting.status == "confirmed")
+    )
     unmatched: dict[str, list[int]] = {}
     if run is not None and run.status == "done":
         for attendee_id, reason in (run.figures or {}).get("unmatched", {}).items():
             unmatched.setdefault(reason, []).append(int(attendee_id))
     return MatchingFigures(
-        role_pairs=_role_pairs(event),
         attendees=total,
-        with_suggestions=covered or 0,
-        confirmed=counts[0],
-        interested=counts[1],
-        declined=counts[2],
+        top_k=event.suggestions_per_attendee,
+        suggested_pairs=counts[0],
+        confirmed=counts[1],
+        interested=counts[2],
+        declined=counts[3],
+        meetings=meetings or 0,
         unmatched=unmatched,
+        list_sizes=list_sizes,
+        exposure=exposure,
+        role_pairs=_role_pairs(event),
     )
 
 

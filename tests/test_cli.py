@@ -26,6 +26,7 @@ def test_demo_creates_a_believable_event_once(app, runner):
         assert organizer.check_password(DEMO_ORGANIZER_PASSWORD)
         event = db.session.scalar(db.select(Event))
         assert len(event.sessions) == 2 and event.table_names
+        assert (event.role_preset, event.role_rules) == ("everyone", None)  # anyone meets anyone
 
 
 def test_demo_people_are_varied_and_complementary():

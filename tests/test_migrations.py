@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
@@ -49,3 +52,76 @@ def test_upgrade_then_demo_works(empty_app):
         upgrade()
     result = empty_app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
+
+
+def test_events_with_their_own_role_matrix_keep_it_as_custom(empty_app):
+    """Before presets, a stored matrix was the event's rule; no matrix meant the old default."""
+    with empty_app.app_context():
+        upgrade(revision="320361e37343")
+        event = sa.table(
+            "event",
+            *(sa.column(name) for name in EVENT_COLUMNS),
+            sa.column("table_names", sa.JSON()),
+            sa.column("role_rules", sa.JSON()),
+        )
+        db.session.execute(
+            text(
+                "INSERT INTO organizer (id, email, name, password_hash, created_at) "
+                "VALUES (1, 'o@example.org', 'O', 'x', :now)"
+            ),
+            {"now": datetime(2026, 1, 1)},
+        )
+        common = {
+            "organizer_id": 1,
+            "name": "E",
+            "description": "",
+            "timezone": "UTC",
+            "venue": "",
+            "starts_at": datetime(2026, 12, 1, 9),
+            "ends_at": datetime(2026, 12, 1, 17),
+            "meeting_minutes": 15,
+            "buffer_minutes": 5,
+            "table_names": [],
+            "virtual_link_template": "",
+            "max_meetings_per_attendee": 6,
+            "registration_open": True,
+            "created_at": datetime(2026, 1, 1),
+        }
+        db.session.execute(
+            event.insert(),
+            [
+                common | {"id": 1, "slug": "matrix", "role_rules": {"founder": ["investor"]}},
+                common | {"id": 2, "slug": "no-matrix", "role_rules": sa.null()},
+                common | {"id": 3, "slug": "json-null", "role_rules": None},
+            ],
+        )
+        db.session.commit()
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT slug, role_preset, exposure_penalty FROM event ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            ("matrix", "custom", 0),
+            ("no-matrix", "everyone", 0),
+            ("json-null", "everyone", 0),
+        ]
+        db.session.commit()
+
+
+EVENT_COLUMNS = (
+    "id",
+    "organizer_id",
+    "name",
+    "slug",
+    "description",
+    "timezone",
+    "venue",
+    "starts_at",
+    "ends_at",
+    "meeting_minutes",
+    "buffer_minutes",
+    "virtual_link_template",
+    "max_meetings_per_attendee",
+    "registration_open",
+    "created_at",
+)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 
 import pytest
@@ -173,6 +174,10 @@ def test_organizer_matching_pages(client, app, signed_in):
     assert response.status_code == 302
     page = client.get(f"/organizer/events/{event_id}/matching").get_data(as_text=True)
     assert "have suggestions" in page and "Matching is done" in page
+    assert "Exposure is how many people's lists someone appears in." in page
+    assert "each attendee's meeting limit (6) caps how many meetings" in page
+    assert "On average a list holds" in page and "confirmed matches" in page
+    assert "spread" not in page.lower() and "stdev" not in page
     assert client.get(f"/organizer/events/{event_id}/matching/status").json["status"] == "done"
     with app.app_context():
         ana = people(app)["ana@x.org"]
@@ -190,7 +195,9 @@ def test_matching_settings_save_rules_and_aliases(client, app, signed_in):
     page = client.get(url).get_data(as_text=True)
     assert 'name="rule_founder__investor"' in page and "checked" in page
     form = {
+        "role_preset": "custom",
         "suggestions_per_attendee": "5",
+        "exposure_penalty": "0.25",
         "max_exposure": "",
         "synonyms": "k8s = kubernetes\nGTM = go-to-market",
         "rule_founder__investor": "y",
@@ -204,6 +211,11 @@ def test_matching_settings_save_rules_and_aliases(client, app, signed_in):
         assert event.synonyms == {"k8s": "kubernetes", "GTM": "go-to-market"}
         assert event.role_rules["founder"] == ["expert", "investor"]
         assert event.role_rules["job_seeker"] == []
+        assert event.role_preset == "custom" and event.exposure_penalty == 0.25
+        settings = service.match_settings(event)
+        assert settings.exposure_penalty == 0.25 and settings.max_exposure is None
+        assert settings.roles_may_meet("investor", "founder")
+        assert not settings.roles_may_meet("job_seeker", "employer")
 
 
 @pytest.mark.parametrize(
@@ -212,15 +224,21 @@ def test_matching_settings_save_rules_and_aliases(client, app, signed_in):
         ({"synonyms": "k8s kubernetes"}, "Line 1: write it as"),
         ({"suggestions_per_attendee": "0"}, "Use 1 to 50"),
         ({"max_exposure": "-2"}, "Use 1 to 1000"),
+        ({"role_preset": "founders_only"}, "Choose one of the rules listed."),
+        ({"role_preset": ""}, "Choose one of the rules listed."),
+        ({"exposure_penalty": "0.3"}, "Choose one of the levels listed."),
+        ({"exposure_penalty": "lots"}, "Choose one of the levels listed."),
     ],
 )
 def test_matching_settings_reject_bad_input(client, app, signed_in, change, message):
     url = f"/organizer/events/{signed_in}/matching/settings"
-    response = post_form(client, url, {"suggestions_per_attendee": "10"} | change)
+    valid = {"role_preset": "job_fair", "exposure_penalty": "0", "suggestions_per_attendee": "7"}
+    response = post_form(client, url, valid | change)
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     with app.app_context():
-        assert db.session.get(Event, signed_in).suggestions_per_attendee == 10
+        event = db.session.get(Event, signed_in)
+        assert (event.suggestions_per_attendee, event.role_preset) == (10, "everyone")
 
 
 def test_attendee_answers_through_pages(client, app, event_id):
@@ -443,3 +461,118 @@ def test_scheduling_jobs_do_not_pass_for_matching_runs(app, event_id):
         fresh = run(event_id)
         assert fresh.kind == "matching" and fresh.status == "done"
         assert service.latest_run(event_id).id == fresh.id
+
+
+def test_figures_in_words_from_the_lists():
+    # Ten attendees: six with full lists of 10, two with 5, two with none (70 places).
+    figures = service.MatchingFigures(
+        attendees=10,
+        top_k=10,
+        suggested_pairs=40,
+        confirmed=2,
+        interested=5,
+        declined=1,
+        meetings=1,
+        unmatched={"no_shared_topics": [7]},
+        list_sizes={10: 6, 5: 2, 0: 2},
+        exposure={30: 1, 8: 4, 2: 4, 0: 1},
+    )
+    assert (figures.with_suggestions, figures.without_suggestions, figures.unexplained) == (8, 2, 1)
+    assert figures.places == 70 and figures.average_list == 8.75 and figures.full_lists == 6
+    assert figures.most_exposure == 30
+    assert figures.median_exposure == 8  # five of the ten appear in 8 lists or more
+    assert figures.top_count == 1 and figures.top_share() == pytest.approx(30 / 70)
+    assert figures.concentration == "some"
+    even = service.MatchingFigures(10, 10, 35, 0, 0, 0, 0, {}, {7: 10}, {7: 10})
+    assert (even.median_exposure, even.concentration) == (7, "wide")
+    one_star = service.MatchingFigures(20, 5, 20, 0, 0, 0, 0, {}, {1: 20}, {18: 1, 1: 2, 0: 17})
+    assert one_star.concentration == "few" and one_star.median_exposure == 0
+    empty = service.MatchingFigures(0, 10, 0, 0, 0, 0, 0, {}, {}, {})
+    assert (empty.average_list, empty.most_exposure, empty.top_share()) == (0.0, 0, 0.0)
+
+
+def test_matching_figures_count_lists_and_exposure_in_the_database(app, event_id):
+    with app.app_context():
+        run(event_id)
+        event = db.session.get(Event, event_id)
+        figures = service.matching_figures(event, service.latest_run(event_id))
+        rows = db.session.execute(db.select(Suggestion.rank_low, Suggestion.rank_high)).all()
+        places = sum((low is not None) + (high is not None) for low, high in rows)
+        assert figures.places == places == sum(k * n for k, n in figures.exposure.items())
+        assert sum(figures.exposure.values()) == sum(figures.list_sizes.values()) == 6
+        assert figures.suggested_pairs == len(rows)
+
+
+INTERNSHIPS = [
+    # email, role, can help with, looking for
+    ("founder1@a.org", "founder", ["startup internships"], ["React developers"]),
+    ("founder2@b.org", "founder", ["React developers"], ["startup internships"]),
+    ("student@c.org", "student", ["React developers"], ["startup internships"]),
+]
+
+
+@pytest.mark.parametrize("preset", ["everyone", "job_fair"])
+def test_role_presets_decide_who_is_suggested(app, preset):
+    with app.app_context():
+        event = make_event(make_organizer(), role_preset=preset)
+        for email, role, helps, needs in INTERNSHIPS:
+            make_attendee(event, email, role=role, can_help_with=helps, looking_for=needs)
+        run(event.id)
+        by_email = people(app)
+        founder = by_email["founder1@a.org"]
+        student_partners = {c.partner.email for c in service.cards_for(by_email["student@c.org"])}
+        founder_partners = {c.partner.email for c in service.cards_for(founder)}
+        if preset == "everyone":
+            # The student looking for an internship meets the founder who offers one.
+            assert "founder1@a.org" in student_partners
+            assert "founder2@b.org" in founder_partners
+        else:  # a job fair never pairs two founders, nor founders with students
+            assert student_partners == set() and founder_partners == set()
+
+
+def test_matching_page_says_which_rule_and_how_many_pairs_it_keeps_apart(client, app, signed_in):
+    with app.app_context():
+        db.session.get(Event, signed_in).role_preset = "job_fair"
+        db.session.commit()
+    page = client.get(f"/organizer/events/{signed_in}/matching").get_data(as_text=True)
+    # Six people, 15 pairs; at a job fair only job seeker-employer, job seeker-expert and
+    # employer-expert may meet, so 12 pairs are kept apart.
+    assert "Who may meet whom: Job fair" in page
+    assert "The job fair rules keep <strong>12 pairs of people</strong> apart" in page
+    assert "choose <a" in page and ">Everyone</a> to let anyone meet" in page
+    settings = client.get(f"/organizer/events/{signed_in}/matching/settings")
+    html = settings.get_data(as_text=True)
+    assert is_checked(html, "role_preset", "job_fair")
+    assert not is_checked(html, "role_preset", "everyone")
+    assert "At this event it keeps 12 pairs of people apart." in html
+    assert "At this event it keeps nobody apart." in html  # Everyone
+    with app.app_context():
+        db.session.get(Event, signed_in).role_preset = "everyone"
+        db.session.commit()
+    page = client.get(f"/organizer/events/{signed_in}/matching").get_data(as_text=True)
+    assert "Who may meet whom: Everyone" in page
+    assert "Nobody is kept apart because of their role." in page
+
+
+def test_other_presets_keep_the_custom_matrix_for_later(client, app, signed_in):
+    url = f"/organizer/events/{signed_in}/matching/settings"
+    base = {"suggestions_per_attendee": "10", "exposure_penalty": "0"}
+    post_form(client, url, base | {"role_preset": "custom", "rule_founder__investor": "y"})
+    post_form(client, url, base | {"role_preset": "mentoring"})
+    with app.app_context():
+        event = db.session.get(Event, signed_in)
+        assert event.role_preset == "mentoring"
+        assert event.role_rules["founder"] == ["investor"]
+        rules = service.match_settings(event)
+        assert rules.roles_may_meet("expert", "student")
+        assert not rules.roles_may_meet("founder", "investor")
+    html = client.get(url).get_data(as_text=True)
+    assert is_checked(html, "role_preset", "mentoring")
+    assert is_checked(html, "rule_founder__investor", "y")
+    assert not is_checked(html, "rule_founder__founder", "y")
+
+
+def is_checked(html: str, name: str, value: str) -> bool:
+    """Whether the page has a ticked checkbox or radio button with this name and value."""
+    tag = rf'<input(?=[^>]*\bname="{name}")(?=[^>]*\bvalue="{value}")[^>]*\bchecked\b[^>]*>'
+    return re.search(tag, html) is not None

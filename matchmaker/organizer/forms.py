@@ -11,6 +11,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     StringField,
     SubmitField,
@@ -25,11 +26,13 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from ..choices import ROLES
 from ..events import SLUG_RE
-from ..formutils import timezone_options
+from ..formutils import options, timezone_options
+from ..matching.roles import EVERYONE, PRESETS
 
 
 class SessionForm(Form):
@@ -161,17 +164,62 @@ class AliasField(TextAreaField):
 ROLE_PAIRS = [(a, b) for i, a in enumerate(ROLES) for b in list(ROLES)[i:]]
 
 
+#: "Spread suggestions more evenly" in words; the value is `MatchSettings.exposure_penalty`.
+EVENNESS_LEVELS = [(0.0, "No"), (0.25, "A little"), (0.5, "More"), (1.0, "Strongly")]
+
+
+def evenness_level(penalty: float) -> float:
+    """The level to show for a stored value: the nearest one offered."""
+    return min((value for value, _ in EVENNESS_LEVELS), key=lambda v: abs(v - penalty))
+
+
+class ListedChoiceField(RadioField):
+    """Radio buttons where a missing or forged value gets a plain error under the group."""
+
+    def __init__(self, *args, values, message: str, **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.values = frozenset(values)
+        self.message = message
+
+    def process_formdata(self, valuelist: list[str]) -> None:
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:  # could not coerce; pre_validate reports it in plain words
+            self.data = None
+
+    def pre_validate(self, form: FlaskForm) -> None:
+        if self.data not in self.values:
+            raise ValidationError(self.message)
+
+
 class MatchingSettingsForm(FlaskForm):
+    role_preset = ListedChoiceField(
+        "Who may meet whom",
+        choices=options((key, preset.label) for key, preset in PRESETS.items()),
+        values=PRESETS,
+        message="Choose one of the rules listed.",
+        default=EVERYONE,
+    )
     suggestions_per_attendee = IntegerField(
         "Suggestions per attendee",
         default=10,
         validators=[InputRequired(), NumberRange(1, 50, "Use 1 to 50.")],
     )
+    exposure_penalty = ListedChoiceField(
+        "Spread suggestions more evenly",
+        choices=options(EVENNESS_LEVELS),
+        values=[value for value, _ in EVENNESS_LEVELS],
+        message="Choose one of the levels listed.",
+        coerce=float,
+        default=0.0,
+        description="Moves people who are already in many lists down a little, so that others "
+        "are seen too; each list then follows its owner's wishes a little less closely.",
+    )
     max_exposure = IntegerField(
-        "Most lists one person appears in",
+        "Most lists one person may appear in",
         validators=[Optional(), NumberRange(1, 1000, "Use 1 to 1000, or leave empty.")],
-        description="Keeps the most sought-after people from being swamped. "
-        "Empty means twice the number of suggestions.",
+        description="A hard limit, rarely needed. Leave empty for no limit: each attendee's "
+        "meeting limit already caps how many meetings the most sought-after people get.",
     )
     exclude_same_organization = BooleanField("Don't suggest colleagues from the same organization")
     synonyms = AliasField(

@@ -8,16 +8,10 @@ from sqlalchemy import or_, select
 from .. import suggestions as service
 from ..choices import ROLES
 from ..extensions import db
-from ..matching import DEFAULT_ROLE_RULES, UNMATCHED_REASONS
+from ..matching import UNMATCHED_REASONS, roles
 from ..models import Attendee, Suggestion
-from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm
+from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
 from .routes import bp, own_attendee, own_event
-
-
-def _rules_of(event) -> dict[str, frozenset[str]]:  # noqa: ANN001
-    if event.role_rules:
-        return {role: frozenset(others) for role, others in event.role_rules.items()}
-    return dict(DEFAULT_ROLE_RULES)
 
 
 @bp.route("/events/<int:event_id>/matching", methods=["GET"])
@@ -36,6 +30,7 @@ def matching(event_id: int):
         event=event,
         run=run,
         figures=figures,
+        rule=service.role_rule(event),
         reasons_text=UNMATCHED_REASONS,
         unmatched_people=unmatched_people,
         form=ConfirmForm(),
@@ -69,29 +64,58 @@ def matching_status(event_id: int):
 def matching_settings(event_id: int):
     event = own_event(event_id)
     form = MatchingSettingsForm()
-    rules = _rules_of(event)
     if request.method == "GET":
+        form.role_preset.data = event.role_preset
         form.suggestions_per_attendee.data = event.suggestions_per_attendee
+        form.exposure_penalty.data = evenness_level(event.exposure_penalty or 0.0)
         form.max_exposure.data = event.max_exposure
         form.exclude_same_organization.data = event.exclude_same_organization
         form.synonyms.data = "\n".join(f"{k} = {v}" for k, v in (event.synonyms or {}).items())
+        # The matrix shows the organizer's own rules if they made some, else the rules in
+        # force, as a starting point for "custom".
+        rules = (
+            roles.preset_rules(roles.CUSTOM, event.role_rules)
+            if event.role_rules
+            else service.event_role_rules(event)
+        )
         for a, b in ROLE_PAIRS:
-            getattr(form, f"rule_{a}__{b}").data = b in rules.get(a, ()) or a in rules.get(b, ())
+            getattr(form, f"rule_{a}__{b}").data = roles.may_meet(rules, a, b)
     elif form.validate_on_submit():
+        event.role_preset = form.role_preset.data
         event.suggestions_per_attendee = form.suggestions_per_attendee.data
+        event.exposure_penalty = form.exposure_penalty.data
         event.max_exposure = form.max_exposure.data
         event.exclude_same_organization = form.exclude_same_organization.data
         event.synonyms = form.synonyms.aliases
-        chosen: dict[str, set[str]] = {role: set() for role in ROLES}
-        for a, b in ROLE_PAIRS:
-            if getattr(form, f"rule_{a}__{b}").data:
-                chosen[a].add(b)
-                chosen[b].add(a)
-        event.role_rules = {role: sorted(others) for role, others in chosen.items()}
+        if event.role_preset == roles.CUSTOM:
+            # Other presets leave the matrix alone, so switching back to "custom" restores it.
+            chosen: dict[str, set[str]] = {role: set() for role in ROLES}
+            for a, b in ROLE_PAIRS:
+                if getattr(form, f"rule_{a}__{b}").data:
+                    chosen[a].add(b)
+                    chosen[b].add(a)
+            event.role_rules = {role: sorted(others) for role, others in chosen.items()}
         db.session.commit()
         flash("Matching settings saved. Run matching to apply them.", "success")
         return redirect(url_for("organizer.matching", event_id=event.id))
-    return render_template("organizer/matching_settings.html", event=event, form=form, roles=ROLES)
+    counts = service.role_counts(event.id)
+    custom = roles.preset_rules(roles.CUSTOM, event.role_rules) if event.role_rules else None
+    kept_apart = {
+        key: roles.pairs_kept_apart(
+            custom if key == roles.CUSTOM and custom else roles.preset_rules(key), counts
+        )
+        for key in roles.PRESETS
+        if key != roles.CUSTOM or custom
+    }
+    return render_template(
+        "organizer/matching_settings.html",
+        event=event,
+        form=form,
+        roles=ROLES,
+        presets=roles.PRESETS,
+        kept_apart=kept_apart,
+        attendees=sum(counts.values()),
+    )
 
 
 @bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/suggestions")

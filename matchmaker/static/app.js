@@ -99,3 +99,18 @@
   }
   setTimeout(poll, 1000);
 })();
+
+// Matching settings: the role matrix matters only for the "Custom" rule, so show it only
+// then. Without JavaScript the matrix stays visible and says when it is used.
+(function () {
+  "use strict";
+  var matrix = document.getElementById("custom-rules");
+  var choices = document.querySelectorAll('input[name="role_preset"]');
+  if (!matrix || !choices.length) return;
+  function update() {
+    var chosen = document.querySelector('input[name="role_preset"]:checked');
+    matrix.hidden = !chosen || chosen.value !== "custom";
+  }
+  choices.forEach(function (choice) { choice.addEventListener("change", update); });
+  update();
+})();
