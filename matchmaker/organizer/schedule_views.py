@@ -164,8 +164,7 @@ def _run_summary(run: MatchingRun) -> str:
     message = (
         f"Booked {count} new meeting{'s' if count != 1 else ''}. "
         f"{figures.get('attendees_covered', 0)} of the {figures.get('attendees_coverable', 0)} "
-        f"attendees who could meet someone now have at least one meeting. Total match score: "
-        f"{figures.get('total_score', 0):g}."
+        "attendees who could meet someone now have at least one meeting."
     )
     left = [
         f"{UNSCHEDULED_REASONS.get(reason, reason).lower()} ({_pairs(count)})"
