@@ -58,10 +58,12 @@ MAX_LENGTHS: dict[str, int] = {
     "organization": 200,
     "job_title": 200,
     "bio": 2000,
-    "phrase": 100,
+    "phrase": 300,
     "link": 500,
 }
-MAX_PHRASES = 30
+#: A list field holds at most this many phrases, each at most MAX_LENGTHS["phrase"] long:
+#: enough for a sentence or a question title, which matching reads word by word.
+MAX_PHRASES = 50
 
 
 class ImportFileError(ValueError):

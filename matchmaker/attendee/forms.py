@@ -17,10 +17,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..choices import MEETING_MODES, ROLES
 from ..formutils import options, strip, timezone_options
-from ..importing import split_phrases
+from ..importing import MAX_LENGTHS, MAX_PHRASES, split_phrases
 
-MAX_PHRASES = 30
-MAX_PHRASE_LENGTH = 100
+MAX_PHRASE_LENGTH = MAX_LENGTHS["phrase"]
 
 
 class PhraseList:

@@ -21,46 +21,56 @@ Usage
 For live events keep a `Matcher`: ``matcher = Matcher(settings).fit(profiles)``, then
 ``matcher.update(profile)`` (new or edited attendee), ``matcher.remove(id)`` or
 ``matcher.decline(a, b)`` refresh only the affected lists and return the ids whose
-suggestions changed; ``matcher.result_`` always equals a full recomputation.
+suggestions changed; ``matcher.result_`` always equals ``matcher.recomputed()``, every list
+ranked again with the term statistics learnt by ``fit``.
 
 Score
 -----
-Phrases are normalised and aliased (see `matchmaker.matching.text`), then compared by word
-and character n-gram similarity ``sim(p, q)`` in [0, 1] (0 below 0.5). With ``O``, ``N``,
-``I`` the offers ("can help with"), needs ("looking for") and interests of an attendee::
+Every phrase becomes *terms*: its content words (normalised, aliased and stemmed, see
+`matchmaker.matching.text`) and, for phrases of two to four words, the phrase itself. A long
+phrase (a question, a sentence) therefore counts through its words, and a short one also as
+a whole. Each term has a specificity ``idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))``: a
+need that few people share (quantum error correction) weighs more than one everybody has
+(python). With ``tf`` the number of A's offers that mention a term, B's needs ``N_B``::
 
-    help(A -> B)   = mean over B's needs q of  max over A's offers p of sim(p, q)
-    shared(A, B)   = ( mean over B's interests of best match among A's interests
-                     + mean over A's interests of best match among B's interests ) / 2
-    helpfulness    = 0.7 * max(help(A->B), help(B->A)) + 0.3 * min(help(A->B), help(B->A))
-    score(A, B)    = 0.8 * helpfulness + 0.2 * shared(A, B)
+    offer(A, t)  = tf (K1 + 1) / (tf + K1)           (BM25 saturation, K1 = 1.2)
+    help(A -> B) = sum over t in N_B of idf(t) offer(A, t) / sum over t in N_B of idf(t)
+    shared(A, B) = cosine of the idf-weighted interests
+    prior(A)     = (1 + 0.2 breadth(A)) / 1.2,  breadth = log(1 + min(#offers, 25)) / log 26
+    score_B(A)   = prior(A) (help(A -> B) + r help(B -> A) + 0.2 shared(A, B)) / (1 + r + 0.2)
 
-Why this shape: ``help`` asks "how much of B's list would A cover", so one attendee who
-covers all of somebody's needs scores 1 however much else they offer, and a long list of
-offers is not punished as a cosine would. Both directions count and the weaker one adds 0.3,
-so a mutual pair beats a one-way pair with the same strongest direction, while an expert who
-fully solves a job seeker's problem (1, 0) still scores 0.56, above a lukewarm mutual pair
-(0.5, 0.5) at 0.4. Shared interests are small talk, not a reason to travel: at most 0.2.
-The score is symmetric and lies in [0, 1]. Pairs scoring 0 are never suggested.
+``score_B(A)`` ranks A in B's list: first how much A can help B, then ("you get as much as
+you give") how much B can help A with weight ``r = MatchSettings.reciprocity`` (0.1 by
+default), then shared interests. The saturation means a second mention of the same need
+adds less than the first; there is no length normalisation (BM25's b = 0) and the breadth
+prior rewards people who offer more, so listing more is never punished. Pairs where someone can
+help always rank above pairs that only share interests (those are labelled as weak);
+pairs scoring 0 are never suggested. Displayed scores are capped at 1.
+
+These defaults were chosen on real "who helped whom" data: Stack Exchange sites where the
+accepted answer says who helped whom (``scripts/eval_matching.py``, protocol in
+`matchmaker.matching.evaluation`); the README lists the figures beside the plain baselines.
 
 Rules and fairness
 ------------------
-Pairs are suggested only if the roles may meet (`DEFAULT_ROLE_RULES`, symmetric), the
-attendees are not from the same organisation (case- and space-insensitive, on by default),
-not declined, and can meet: "in_person" and "virtual" exclude each other and the session
-sets must intersect (None means every session). Each attendee's exact top ``4 * top_k``
-(by score, ties by lower id) is computed first; then an exposure pass accepts candidates best
-score first under the ``max_exposure`` cap, first one per attendee, then the rest; attendees
-left without any are given the best partner who still has room, or a slot freed from someone
-holding more than one, so coverage is full wherever a partner exists.
+Pairs are suggested only if the roles may meet (`DEFAULT_ROLE_RULES`: anyone may meet
+anyone; an organizer may choose a preset), the attendees are not from the same organisation
+(case- and space-insensitive, on by default), not declined, and can meet: "in_person" and
+"virtual" exclude each other and the session sets must intersect (None means every
+session). Lists are exact top ``top_k`` by score, ties by lower id, so everyone with at
+least ``top_k`` allowed partners with a positive score gets a full list. Scarcity is in
+meetings, not in suggestions: each attendee's meeting limit protects the most sought-after
+people. ``exposure_penalty`` optionally divides a candidate's score by
+``1 + penalty * log2(lists / top_k)`` for people in more than ``top_k`` lists, and
+``max_exposure`` is an optional hard cap; both re-rank from the exact top ``3 * top_k``.
 
 Speed
 -----
-Attendees with the same concepts share one *signature* and are scored once; signatures are
-scored through an inverted index of concepts with numba kernels (``cache=True``, parallel).
+Scores are accumulated through inverted indexes (term -> people) by numba kernels that run
+in parallel over viewers, so the cost is the number of postings walked, not N x N.
 """
 
-from .engine import MUTUAL_WEIGHT, SHARED_WEIGHT, Matcher, suggest_partners
+from .engine import SHARED_WEIGHT, Matcher, suggest_partners
 from .models import (
     DEFAULT_ROLE_RULES,
     UNMATCHED_REASONS,
@@ -70,11 +80,10 @@ from .models import (
     Reason,
     Suggestion,
 )
-from .reasons import format_reason, format_reasons
+from .reasons import format_reason, format_reasons, is_weak
 
 __all__ = [
     "DEFAULT_ROLE_RULES",
-    "MUTUAL_WEIGHT",
     "SHARED_WEIGHT",
     "UNMATCHED_REASONS",
     "MatchResult",
@@ -85,5 +94,6 @@ __all__ = [
     "Suggestion",
     "format_reason",
     "format_reasons",
+    "is_weak",
     "suggest_partners",
 ]

@@ -1,17 +1,20 @@
-"""Turn profiles into ranked, explained, exposure-capped suggestions.
+"""Turn profiles into ranked, explained suggestions and keep them current.
 
-`Matcher` keeps what it learnt from one event (phrase space, signatures, candidate lists) so
-that one attendee's edit refreshes only the lists it touches; `suggest_partners` is the
-one-shot form. See the package docstring for the score and the guarantees.
+`Matcher` learns an event's terms and their specificity (``fit``), ranks every attendee's
+partners exactly through inverted indexes, and refreshes only the lists one edit can touch
+(``update``, ``remove``, ``decline``). `suggest_partners` is the one-shot form. The score
+and the reasons for its shape are in the package docstring.
 """
 
 from __future__ import annotations
 
+import copy
 import gc
+import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from itertools import chain
 
 import numba
 import numpy as np
@@ -21,31 +24,35 @@ from matchmaker.choices import MEETING_MODES, ROLES
 
 from . import kernels
 from .models import MatchResult, MatchSettings, Profile, Reason, Suggestion
-from .text import QUANTUM, AliasTable, PhraseSpace, phrase_key, shipped_aliases
+from .text import AliasTable, phrase_terms, shipped_aliases, stem, tokenize
 
-#: Weight of shared interests in the score; the rest is the help score.
+#: Weight of shared interests next to "how much they can help me" (1).
 SHARED_WEIGHT = 0.2
-#: Weight of the weaker help direction; the stronger one gets ``1 - MUTUAL_WEIGHT``.
-MUTUAL_WEIGHT = 0.3
-#: Candidates swept per block by the ranking kernel (fits the accumulators in L1/L2).
-TILE = 2048
-#: Viewer signatures swept together over one tile, so the tile's rows are read from memory
-#: once per batch instead of once per viewer.
-BATCH = 64
-#: Bytes allowed for dense concept rows (4 byte matrices of n_rows x n_signatures).
-DENSE_BUDGET = 256 * 2**20
-#: Candidates ranked exactly per attendee, as a multiple of top_k: the exposure pass needs
-#: room to move past partners who are already in as many lists as allowed.
-DEPTH_FACTOR = 4
+#: BM25 saturation: the second offer that mentions a need adds less than the first.
+K1 = 1.2
+#: BM25 length normalisation. None: someone who can help with more is never punished for
+#: listing more (on the Stack Exchange development sites 0 also ranked best: 0.3 cost 2 points
+#: of HR@10).
+LENGTH_NORM = 0.0
+#: Weight of the giving prior: people who offer more distinct things are more likely to
+#: help (``1 + BREADTH_WEIGHT * breadth``, breadth in [0, 1], saturating at BREADTH_CAP).
+BREADTH_WEIGHT = 0.2
+BREADTH_CAP = 25
+#: Candidates ranked exactly per attendee, as a multiple of top_k, when an exposure rule
+#: may move some of them out of the list.
+DEPTH_FACTOR = 3
 #: Reasons kept per direction.
 REASONS_PER_DIRECTION = 3
+#: Phrases longer than this (in words) are quoted by their matching part.
+QUOTE_WORDS = 7
 
 _ROLE_IDS = {role: i for i, role in enumerate(ROLES)}
 _MODE_IDS = {mode: i for i, mode in enumerate(MEETING_MODES)}
-_DIRECTIONS = ("they_help", "you_help", "shared")
 _UNMATCHED = ("no_compatible_partner", "no_shared_availability", "no_shared_topics")
+_WORD = re.compile(r"\S+")
 
 Progress = Callable[[int, int], None]
+Row = tuple[np.ndarray, np.ndarray]
 
 
 @contextmanager
@@ -71,46 +78,64 @@ def _normalise_org(name: str) -> str:
 
 @dataclass(frozen=True)
 class _Person:
-    """What matching needs from one profile, computed once per profile version."""
+    """What matching needs from one profile: per field, each phrase and its term ids."""
 
-    #: (concept ids, phrase text ids) for offers, needs, interests, in the order written
-    fields: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...]
-    signature: tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]
+    offers: tuple[tuple[str, tuple[int, ...]], ...]
+    needs: tuple[tuple[str, tuple[int, ...]], ...]
+    interests: tuple[tuple[str, tuple[int, ...]], ...]
     class_key: tuple[int, int, frozenset[int] | None]
     org: str
 
     @property
     def empty(self) -> bool:
-        return not any(self.signature)
+        return not (self.offers or self.needs or self.interests)
 
 
-def _csr(rows: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    lengths = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
+def _csr(rows: Sequence[Row], n_cols: int) -> sp.csr_matrix:
+    lengths = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr[1:])
-    idx = np.fromiter(chain.from_iterable(rows), dtype=np.int32, count=int(ptr[-1]))
-    return ptr, idx
+    if rows and ptr[-1]:
+        cols = np.concatenate([r[0] for r in rows]).astype(np.int64)
+        vals = np.concatenate([r[1] for r in rows]).astype(np.float64)
+    else:
+        cols, vals = np.zeros(0, np.int64), np.zeros(0, np.float64)
+    return sp.csr_matrix((vals, cols, ptr), shape=(len(rows), max(n_cols, 1)))
 
 
-def _inverse_counts(ptr: np.ndarray) -> np.ndarray:
-    """``1 / (QUANTUM * row length)``, 0 for empty rows: turns integer sums into means."""
-    counts = np.diff(ptr).astype(np.float64)
-    out = np.zeros_like(counts)
-    np.divide(1.0, QUANTUM * counts, out=out, where=counts > 0)
-    return out
+def _postings(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Term -> (people, values): the transpose of a person x term matrix."""
+    by_term = matrix.tocsc()
+    by_term.sort_indices()
+    return (
+        by_term.indptr.astype(np.int64),
+        by_term.indices.astype(np.int64),
+        by_term.data.astype(np.float64),
+    )
 
 
-def _postings(ptr: np.ndarray, idx: np.ndarray, val: np.ndarray | None, n_cols: int):
-    """Transpose a row -> columns CSR into column -> rows (an inverted index)."""
-    n_rows = len(ptr) - 1
-    data = np.ones(len(idx), dtype=np.int32) if val is None else val
-    matrix = sp.csr_matrix((data, idx, ptr), shape=(n_rows, n_cols)).tocsc()
-    matrix.sort_indices()
+def _arrays(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (
         matrix.indptr.astype(np.int64),
-        matrix.indices.astype(np.int32),
-        matrix.data.astype(np.int32),
+        matrix.indices.astype(np.int64),
+        matrix.data.astype(np.float64),
     )
+
+
+def _quote(text: str, matched: set[str]) -> str:
+    """The part of a long phrase around the words that matched, with ellipses."""
+    words = _WORD.findall(text)
+    if len(words) <= QUOTE_WORDS:
+        return text
+    hits = [
+        i for i, word in enumerate(words) if any(stem(t) in matched for t in tokenize(word))
+    ]
+    if not hits:
+        return " ".join(words[:QUOTE_WORDS]) + " …"
+    start = max(hits[0] - 2, 0)
+    stop = min(max(hits[-1] + 3, start + 3), len(words), start + QUOTE_WORDS)
+    snippet = " ".join(words[start:stop])
+    return f"{'… ' if start else ''}{snippet}{' …' if stop < len(words) else ''}"
 
 
 class Matcher:
@@ -123,6 +148,11 @@ class Matcher:
 
     Attributes
     ----------
+    vocabulary_ : dict of str to int
+        Term -> column. Terms first seen in `update` are appended.
+    idf_ : list of float
+        Specificity of each term, fitted on the attendees given to `fit` (BM25's idf); a
+        term first seen later counts as one held by a single person.
     result_ : MatchResult
         Suggestions for the profiles seen so far, refreshed by `fit`, `update`, `remove`.
     """
@@ -134,34 +164,9 @@ class Matcher:
     # -- public ----------------------------------------------------------------------------
 
     def fit(self, profiles: Iterable[Profile], progress: Progress | None = None) -> Matcher:
-        """Learn the event's phrases and compute every attendee's suggestions."""
+        """Learn the event's terms and compute every attendee's suggestions."""
         with _collector_paused():
             return self._fit(profiles, progress)
-
-    def _fit(self, profiles: Iterable[Profile], progress: Progress | None) -> Matcher:
-        profiles = list(profiles)
-        ids = [p.id for p in profiles]
-        if len(set(ids)) != len(ids):
-            raise ValueError("profile ids must be unique")
-        self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
-        self._key_cache: dict[str, str] = {}
-        self._text_ids: dict[str, int] = {}
-        self._reason_cache: dict[tuple[int, int, int], Reason] = {}
-        keys = {self._key(t) for p in profiles for t in self._phrases(p)}
-        self.space_ = PhraseSpace().fit(keys)
-        self._sim = self.space_.matrix()
-        self._profiles = {p.id: p for p in sorted(profiles, key=lambda p: p.id)}
-        self._people = {pid: self._person(p) for pid, p in self._profiles.items()}
-        self._build()
-        depth = self._depth
-        n = len(self._ids)
-        self._cand_idx = np.full((n, depth), -1, dtype=np.int64)
-        self._cand_score = np.zeros((n, depth), dtype=np.float64)
-        self._cand_cnt = np.zeros(n, dtype=np.int64)
-        self._rank(self._viewer_groups(np.arange(n)), progress)
-        self._lists: dict[int, list[Suggestion]] = {}
-        self._finish(changed=None)
-        return self
 
     def update(self, profile: Profile) -> set[int]:
         """Add or replace one profile; return the ids whose suggestions changed."""
@@ -184,157 +189,184 @@ class Matcher:
         with _collector_paused():
             return self._apply({}, set(), touched={a, b})
 
-    # -- text ------------------------------------------------------------------------------
+    def recomputed(self) -> MatchResult:
+        """Every list ranked again from scratch with the current term statistics.
 
-    @staticmethod
-    def _phrases(profile: Profile) -> Iterable[str]:
-        yield from profile.can_help_with
-        yield from profile.looking_for
-        yield from profile.interests
+        `update`, `remove` and `decline` re-rank only the lists an edit can touch; this is
+        what they must equal (tests compare the two).
+        """
+        self._check_fitted()
+        clone = copy.copy(self)
+        n = len(self._ids)
+        clone._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
+        clone._cand_key = np.zeros((n, self._depth), dtype=np.float64)
+        clone._cand_cnt = np.zeros(n, dtype=np.int64)
+        clone._lists, clone._reason_cache = {}, {}
+        with _collector_paused():
+            clone._rank(np.arange(n, dtype=np.int64))
+            clone._finish(changed=None)
+        return clone.result_
 
-    def _key(self, text: str) -> str:
-        key = self._key_cache.get(text)
-        if key is None:
-            key = self._key_cache[text] = phrase_key(text, self.aliases_)
-        return key
+    # -- fitting ---------------------------------------------------------------------------
+
+    def _fit(self, profiles: Iterable[Profile], progress: Progress | None) -> Matcher:
+        profiles = sorted(profiles, key=lambda p: p.id)
+        ids = [p.id for p in profiles]
+        if len(set(ids)) != len(ids):
+            raise ValueError("profile ids must be unique")
+        self.__dict__.pop("idf_", None)
+        self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
+        self._terms_of: dict[str, tuple[str, ...]] = {}
+        self.vocabulary_: dict[str, int] = {}
+        self._term_names: list[str] = []
+        self._profiles = {p.id: p for p in profiles}
+        self._people = {p.id: self._person(p) for p in profiles}
+        n = len(profiles)
+        df = np.zeros(len(self.vocabulary_), dtype=np.float64)
+        lengths = []
+        for person in self._people.values():
+            held = {t for field in (person.offers, person.needs, person.interests)
+                    for _, terms in field for t in terms}  # fmt: skip
+            df[list(held)] += 1
+            if person.offers:
+                lengths.append(sum(len(terms) for _, terms in person.offers))
+        self._n_fitted = max(n, 1)
+        self.idf_ = np.log1p((self._n_fitted - df + 0.5) / (df + 0.5)).tolist()
+        self._avg_offer_len = float(np.mean(lengths)) if lengths else 1.0
+        self._rows: dict[int, tuple[Row, Row, Row]] = {
+            pid: self._vectors(person) for pid, person in self._people.items()
+        }
+        self._reason_cache: dict[tuple[int, int], tuple[Reason, ...]] = {}
+        self._build()
+        n = len(self._ids)
+        self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
+        self._cand_key = np.zeros((n, self._depth), dtype=np.float64)
+        self._cand_cnt = np.zeros(n, dtype=np.int64)
+        self._lists: dict[int, list[Suggestion]] = {}
+        self._rank(np.arange(n, dtype=np.int64), progress)
+        self._finish(changed=None)
+        return self
+
+    def _terms(self, text: str) -> tuple[str, ...]:
+        terms = self._terms_of.get(text)
+        if terms is None:
+            terms = self._terms_of[text] = phrase_terms(text, self.aliases_)
+        return terms
+
+    def _term_ids(self, text: str) -> tuple[int, ...]:
+        vocabulary = self.vocabulary_
+        out = []
+        for term in self._terms(text):
+            column = vocabulary.get(term)
+            if column is None:
+                column = vocabulary[term] = len(vocabulary)
+                self._term_names.append(term)
+                if hasattr(self, "idf_"):  # first seen after fit: as specific as it gets
+                    n = self._n_fitted
+                    self.idf_.append(math.log1p((n - 1 + 0.5) / 1.5))
+            out.append(column)
+        return tuple(out)
 
     def _person(self, profile: Profile) -> _Person:
         fields = []
-        index = self.space_.index
-        text_ids = self._text_ids
         for phrases in (profile.can_help_with, profile.looking_for, profile.interests):
-            seen: dict[int, int] = {}
+            seen: dict[str, tuple[int, ...]] = {}
             for text in phrases:
-                key = self._key(text)
-                if key:
-                    text_id = text_ids.setdefault(text, len(text_ids))
-                    seen.setdefault(index[key], text_id)
-            fields.append((tuple(seen), tuple(seen.values())))
-        signature = (
-            tuple(sorted(fields[0][0])),
-            tuple(sorted(fields[1][0])),
-            tuple(sorted(fields[2][0])),
-        )
+                ids = self._term_ids(text)
+                if ids and text not in seen:
+                    seen[text] = ids
+            fields.append(tuple(seen.items()))
         role = _ROLE_IDS.get(profile.role, _ROLE_IDS["other"])
         class_key = (role, _MODE_IDS[profile.meeting_mode], profile.sessions)
-        return _Person(tuple(fields), signature, class_key, _normalise_org(profile.organization))
+        return _Person(*fields, class_key, _normalise_org(profile.organization))
+
+    def _vectors(self, person: _Person) -> tuple[Row, Row, Row]:
+        """(offer, need, interest) rows of one person: term ids and weights.
+
+        Offers hold BM25's saturated term frequency (1 for a term written once by someone
+        with an average-length list, up to ``K1 + 1`` for a term written many times); needs hold
+        each term's share of the person's total need specificity (they sum to 1), so that
+        ``help(a -> b) = offers[a] . needs[b]`` is the specificity-weighted part of b's needs
+        that a covers; interests are L2-normalised idf weights, so shared interests are a
+        cosine.
+        """
+        idf = self.idf_
+        counts: dict[int, int] = {}
+        for _, terms in person.offers:
+            for t in terms:
+                counts[t] = counts.get(t, 0) + 1
+        length = sum(counts.values())
+        scale = K1 * (1 - LENGTH_NORM + LENGTH_NORM * length / self._avg_offer_len)
+        offer_cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        offer = (offer_cols, tf * (K1 + 1) / (tf + scale))
+
+        need_terms = sorted({t for _, terms in person.needs for t in terms})
+        need_idf = np.array([idf[t] for t in need_terms], dtype=np.float64)
+        total = need_idf.sum()
+        need = (np.array(need_terms, dtype=np.int64), need_idf / total if total else need_idf)
+
+        int_terms = sorted({t for _, terms in person.interests for t in terms})
+        int_idf = np.array([idf[t] for t in int_terms], dtype=np.float64)
+        norm = math.sqrt(float(int_idf @ int_idf)) if len(int_idf) else 0.0
+        interest = (np.array(int_terms, dtype=np.int64), int_idf / norm if norm else int_idf)
+        return offer, need, interest
 
     # -- arrays ----------------------------------------------------------------------------
 
     def _build(self) -> None:
         """Flatten the people into the arrays the kernels read."""
         settings = self.settings
-        self._depth = DEPTH_FACTOR * settings.top_k
+        penalised = settings.exposure_penalty > 0 or settings.max_exposure is not None
+        self._depth = settings.top_k * (DEPTH_FACTOR if penalised else 1)
         self._ids = np.fromiter(self._profiles, dtype=np.int64, count=len(self._profiles))
         self._index = {int(pid): i for i, pid in enumerate(self._ids)}
-        people = [self._people[int(pid)] for pid in self._ids]
+        pids = self._ids.tolist()
+        people = [self._people[pid] for pid in pids]
         n = len(people)
-        n_concepts = len(self.space_.keys)
+        n_terms = len(self.vocabulary_)
+        rows = [self._rows[pid] for pid in pids]
+        offers = _csr([r[0] for r in rows], n_terms)
+        needs = _csr([r[1] for r in rows], n_terms)
+        interests = _csr([r[2] for r in rows], n_terms)
+        self._term_arrays = (
+            *_arrays(needs), *_arrays(offers), *_arrays(interests),
+            *_postings(offers), *_postings(needs), *_postings(interests),
+        )  # fmt: skip
+        breadth = np.array(
+            [min(len(p.offers), BREADTH_CAP) for p in people], dtype=np.float64
+        )
+        breadth = np.log1p(breadth) / math.log1p(BREADTH_CAP)
+        self._prior = (1 + BREADTH_WEIGHT * breadth) / (1 + BREADTH_WEIGHT)
+        self._empty = np.array([p.empty for p in people], dtype=bool)
 
-        signatures: dict[tuple, int] = {}
         classes: dict[tuple, int] = {}
         orgs: dict[str, int] = {}
-        sig_of = np.full(n, -1, dtype=np.int64)
-        cls_of = np.empty(n, dtype=np.int64)
-        org_of = np.full(n, -1, dtype=np.int64)
+        self._cls_of = np.empty(n, dtype=np.int64)
+        self._org_of = np.full(n, -1, dtype=np.int64)
         for i, person in enumerate(people):
-            if not person.empty:
-                sig_of[i] = signatures.setdefault(person.signature, len(signatures))
-            cls_of[i] = classes.setdefault(person.class_key, len(classes))
+            self._cls_of[i] = classes.setdefault(person.class_key, len(classes))
             if person.org:
-                org_of[i] = orgs.setdefault(person.org, len(orgs))
-        self._empty = sig_of < 0
-        self._sig_of, self._cls_of, self._org_of = sig_of, cls_of, org_of
+                self._org_of[i] = orgs.setdefault(person.org, len(orgs))
         self._role_of = np.array([p.class_key[0] for p in people], dtype=np.int64)
-
-        sig_list = list(signatures)
-        offer_ptr, offer_idx = _csr([s[0] for s in sig_list])
-        need_ptr, need_idx = _csr([s[1] for s in sig_list])
-        int_ptr, int_idx = _csr([s[2] for s in sig_list])
-        need_mask = np.zeros(max(n_concepts, 1), dtype=np.uint8)
-        need_mask[need_idx] = 1
-        int_mask = np.zeros(max(n_concepts, 1), dtype=np.uint8)
-        int_mask[int_idx] = 1
-        sim = self._sim
-        soft_offer = kernels.soft_rows(
-            offer_ptr, offer_idx, sim.indptr, sim.indices, sim.data, need_mask, n_concepts
-        )
-        soft_int = kernels.soft_rows(
-            int_ptr, int_idx, sim.indptr, sim.indices, sim.data, int_mask, n_concepts
-        )
-        self._sig_arrays = (
-            need_ptr, need_idx, _inverse_counts(need_ptr),
-            *soft_offer,
-            int_ptr, int_idx, _inverse_counts(int_ptr),
-            *soft_int,
-            *_postings(*soft_offer, n_concepts),
-            *_postings(need_ptr, need_idx, None, n_concepts)[:2],
-            *_postings(*soft_int, n_concepts),
-            *_postings(int_ptr, int_idx, None, n_concepts)[:2],
-        )  # fmt: skip
-
-        self._dense = self._dense_rows(n_concepts, len(sig_list))
-
-        order = np.flatnonzero(~self._empty)
-        order = order[np.argsort(sig_of[order], kind="stable")]
-        self._mem_ptr = np.searchsorted(sig_of[order], np.arange(len(sig_list) + 1)).astype(
-            np.int64
-        )
-        self._mem_person = order.astype(np.int64)
-
         class_keys = tuple(classes)
         if getattr(self, "_class_keys", None) != class_keys:
             self._class_keys = class_keys
             self._compat, self._avail_ok, self._role_ok = self._class_tables(list(classes))
 
-        declined = [[] for _ in range(n)]
+        declined: list[list[int]] = [[] for _ in range(n)]
         for pair in settings.declined_pairs:
             members = [self._index.get(pid) for pid in pair]
             if len(members) == 2 and None not in members:
                 a, b = members
                 declined[a].append(b)
                 declined[b].append(a)
-        self._decl_ptr, decl_idx = _csr([sorted(d) for d in declined])
-        self._decl_idx = decl_idx.astype(np.int64)
-        # Room kept in a group's heap for candidates dropped one viewer at a time: the viewer
-        # itself and its declined partners (colleagues are filtered per group).
-        self._extra = 1 + np.diff(self._decl_ptr)
-        self._phrase_arrays: list[np.ndarray] | None = None
-
-    def _dense_rows(self, n_concepts: int, n_sig: int) -> tuple[np.ndarray, ...]:
-        """Byte rows (concept x signature) for concepts common enough to sweep densely.
-
-        A concept held by at least 1/64 of the signatures is cheaper to add as a contiguous
-        row than to scatter through its posting list; rows are capped by `DENSE_BUDGET`.
-        """
-        (need_ptr, need_idx, inv_need, offer_ptr, offer_idx, offer_val,
-         int_ptr, int_idx, inv_int, zin_ptr, zin_idx, zin_val,
-         xp_ptr, _, _, np_ptr, _, zp_ptr, _, _, ip_ptr, _) = self._sig_arrays  # fmt: skip
-        out = []
-        for rows_ptr, rows_idx, rows_val, hard_ptr, hard_idx, post_a, post_b in (
-            (offer_ptr, offer_idx, offer_val, need_ptr, need_idx, xp_ptr, np_ptr),
-            (zin_ptr, zin_idx, zin_val, int_ptr, int_idx, zp_ptr, ip_ptr),
-        ):
-            load = np.diff(post_a) + np.diff(post_b)
-            candidates = np.flatnonzero(load >= max(n_sig / 64, 1))
-            candidates = candidates[np.argsort(-load[candidates], kind="stable")]
-            candidates = np.sort(candidates[: max(DENSE_BUDGET // (4 * max(n_sig, 1)), 0)])
-            row_of = np.full(max(n_concepts, 1), -1, dtype=np.int64)
-            row_of[candidates] = np.arange(len(candidates))
-            soft = np.zeros((len(candidates), n_sig), dtype=np.uint8)
-            hard = np.zeros((len(candidates), n_sig), dtype=np.uint8)
-            sig = np.repeat(np.arange(n_sig), np.diff(rows_ptr))
-            keep = row_of[rows_idx] >= 0
-            soft[row_of[rows_idx[keep]], sig[keep]] = rows_val[keep]
-            sig = np.repeat(np.arange(n_sig), np.diff(hard_ptr))
-            keep = row_of[hard_idx] >= 0
-            hard[row_of[hard_idx[keep]], sig[keep]] = 1
-            out.extend([row_of, soft, hard])
-        need_row, x_dense, n_dense, int_row, z_dense, i_dense = out
-        return (
-            need_row, int_row, x_dense, n_dense, z_dense, i_dense,
-            inv_need.astype(np.float32), inv_int.astype(np.float32),
-        )  # fmt: skip
+        lengths = np.fromiter(map(len, declined), dtype=np.int64, count=n)
+        self._decl_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=self._decl_ptr[1:])
+        self._decl_idx = np.fromiter(
+            (m for d in declined for m in sorted(d)), dtype=np.int64, count=int(lengths.sum())
+        )
 
     def _class_tables(self, keys: list[tuple]) -> tuple[np.ndarray, ...]:
         """Which compatibility classes may meet: roles, then mode and sessions."""
@@ -371,143 +403,96 @@ class Matcher:
             compat[rows] = block & (role_ok[role[rows, None], role[None, :]] != 0)
         return compat, avail_ok, role_ok
 
-    def _viewer_groups(self, viewers: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Group viewers by (signature, class, organisation); a unit is one signature's groups."""
-        viewers = viewers[~self._empty[viewers]]
-        sig = self._sig_of[viewers]
-        cls = self._cls_of[viewers]
-        if self.settings.exclude_same_organization:
-            org = self._org_of[viewers]
-        else:
-            org = np.full(len(viewers), -1, dtype=np.int64)
-        order = np.lexsort((viewers, org, cls, sig))
-        viewers, sig, cls, org = viewers[order], sig[order], cls[order], org[order]
-        if len(viewers) == 0:
-            empty = np.zeros(1, dtype=np.int64)
-            return empty, empty[:0], empty[:0], empty[:0], empty[:0], empty, empty[:0]
-        new_group = np.ones(len(viewers), dtype=bool)
-        new_group[1:] = (sig[1:] != sig[:-1]) | (cls[1:] != cls[:-1]) | (org[1:] != org[:-1])
-        starts = np.flatnonzero(new_group)
-        grp_ptr = np.append(starts, len(viewers)).astype(np.int64)
-        grp_sig = sig[starts]
-        grp_cls = cls[starts]
-        grp_org = np.where(org[starts] >= 0, org[starts], -1) if len(starts) else org[:0]
-        grp_cap = self._depth + np.maximum.reduceat(self._extra[viewers], starts)
-        new_unit = np.ones(len(starts), dtype=bool)
-        new_unit[1:] = grp_sig[1:] != grp_sig[:-1]
-        unit_ptr = np.append(np.flatnonzero(new_unit), len(starts)).astype(np.int64)
+    def _kernel_args(self) -> tuple:
+        settings = self.settings
         return (
-            unit_ptr, grp_sig.astype(np.int64), grp_cls.astype(np.int64),
-            grp_org.astype(np.int64), grp_cap.astype(np.int64), grp_ptr, viewers.astype(np.int64),
+            *self._term_arrays, settings.reciprocity, SHARED_WEIGHT, self._prior,
+            self._cls_of, self._org_of, self._compat, settings.exclude_same_organization,
+            self._decl_ptr, self._decl_idx,
         )  # fmt: skip
 
-    def _rank(
-        self,
-        groups: tuple[np.ndarray, ...],
-        progress: Progress | None = None,
-        avail: np.ndarray | None = None,
-        out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-        depth: int | None = None,
-    ) -> None:
-        """Run the candidate kernel over viewer groups, in chunks so progress can be shown."""
-        unit_ptr, grp_sig, grp_cls, grp_org, grp_cap, grp_ptr, grp_members = groups
-        n_units = len(unit_ptr) - 1
-        if avail is None:
-            avail = np.ones(len(self._ids), dtype=np.uint8)
-        out_idx, out_score, out_cnt = out or (self._cand_idx, self._cand_score, self._cand_cnt)
-        chunk = max(256, n_units // 50) if progress else max(n_units, 1)
-        for start in range(0, n_units, chunk):
-            stop = min(start + chunk, n_units)
-            kernels.rank_tiled(
-                unit_ptr[start : stop + 1], grp_sig, grp_cls, grp_org, grp_cap, grp_ptr,
-                grp_members, *self._sig_arrays, *self._dense, self._mem_ptr, self._mem_person,
-                self._cls_of, self._org_of, avail, self._decl_ptr, self._decl_idx, self._compat,
-                self.settings.exclude_same_organization, SHARED_WEIGHT, MUTUAL_WEIGHT,
-                depth or self._depth, out_idx, out_score, out_cnt, numba.get_num_threads(),
-                TILE, BATCH,
+    def _rank(self, viewers: np.ndarray, progress: Progress | None = None) -> None:
+        """Exact top candidates of the given viewers, in chunks so progress can be shown."""
+        viewers = viewers[~self._empty[viewers]]
+        self._cand_cnt[viewers] = 0
+        n = len(self._ids)
+        threads = numba.get_num_threads()
+        chunk = max(1024, len(viewers) // 50) if progress else max(len(viewers), 1)
+        for start in range(0, len(viewers), chunk):
+            block = viewers[start : start + chunk]
+            kernels.rank(
+                block, n, *self._kernel_args(), self._depth, self._cand_idx, self._cand_key,
+                self._cand_cnt, min(len(block), 8 * threads),
             )  # fmt: skip
             if progress:
-                progress(stop, n_units)
-        if progress and n_units == 0:
+                progress(min(start + chunk, len(viewers)), len(viewers))
+        if progress and len(viewers) == 0:
             progress(0, 0)
 
     # -- exposure, reasons, result ---------------------------------------------------------
 
-    def _finish(self, changed: set[int] | None) -> set[int]:
-        """Cap exposure, attach reasons and publish `result_`; return ids whose list changed."""
+    def _final_lists(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each attendee's final top_k (indices, keys) after the exposure rules."""
         settings = self.settings
+        k, depth, n = settings.top_k, self._depth, len(self._ids)
+        idx, key, cnt = self._cand_idx, self._cand_key.copy(), self._cand_cnt
+        filled = np.arange(depth)[None, :] < cnt[:, None]
+        if settings.exposure_penalty > 0 and n:
+            first = idx[:, :k][filled[:, :k]]
+            exposure = np.bincount(first, minlength=n)
+            # Appearing in up to top_k lists is what everyone does; beyond that each doubling
+            # costs a little, so the penalty nudges instead of hiding the people who can help.
+            excess = np.log2(np.maximum(exposure / k, 1.0))
+            factor = 1.0 / (1.0 + settings.exposure_penalty * excess)
+            tier = np.floor(key / kernels.HELP_TIER) * kernels.HELP_TIER
+            key = np.where(filled, tier + (key - tier) * factor[np.maximum(idx, 0)], key)
+            order = np.lexsort((np.where(filled, idx, n), -np.where(filled, key, -1.0)), axis=1)
+            idx = np.take_along_axis(idx, order, axis=1)
+            key = np.take_along_axis(key, order, axis=1)
+        if settings.max_exposure is not None and n:
+            slots = np.flatnonzero(filled.ravel())
+            order = slots[np.lexsort((slots, -key.ravel()[slots]))]
+            accepted, _, _ = kernels.allocate_exposure(
+                order, idx, cnt, k, settings.max_exposure, n
+            )
+            keep = accepted.reshape(n, depth).astype(bool)
+            position = np.cumsum(keep, axis=1) - 1
+            rows, cols = np.nonzero(keep & (position < k))
+            out_idx = np.full((n, k), -1, dtype=np.int64)
+            out_key = np.zeros((n, k), dtype=np.float64)
+            out_idx[rows, position[rows, cols]] = idx[rows, cols]
+            out_key[rows, position[rows, cols]] = key[rows, cols]
+            return out_idx, out_key
+        filled = np.arange(depth)[None, :] < cnt[:, None]
+        return np.where(filled, idx, -1)[:, :k], np.where(filled, key, 0.0)[:, :k]
+
+    def _finish(self, changed: set[int] | None) -> set[int]:
+        """Apply exposure rules, attach reasons, publish `result_`; return changed ids."""
+        fin_idx, fin_key = self._final_lists()
         n = len(self._ids)
-        cap = settings.exposure_cap or max(len(self._ids), 1)
-        depth = self._depth
-        cnt = self._cand_cnt
-        slots = np.flatnonzero(np.arange(depth)[None, :] < cnt[:, None])
-        order = slots[np.lexsort((slots, -self._cand_score.ravel()[slots]))]
-        accepted, exposure, count = kernels.allocate_exposure(
-            order, self._cand_idx, cnt, settings.top_k, cap, n
-        )
-        accepted = accepted.reshape(n, depth).astype(bool)
-        extra: dict[int, tuple[float, int]] = {}
-        full: set[int] = set()
-        for p in np.flatnonzero((count == 0) & (cnt > 0)).tolist():
-            if not self._cover(p, accepted, extra, count, exposure, cap):
-                full.add(p)
-
-        # Final lists as arrays: accepted candidates keep their rank order.
-        k = settings.top_k
-        position = np.cumsum(accepted, axis=1) - 1
-        rows, ranks = np.nonzero(accepted & (position < k))
-        fin_idx = np.full((n, k), -1, dtype=np.int64)
-        fin_score = np.zeros((n, k), dtype=np.float64)
-        fin_idx[rows, position[rows, ranks]] = self._cand_idx[rows, ranks]
-        fin_score[rows, position[rows, ranks]] = self._cand_score[rows, ranks]
-        for p, (score, m) in extra.items():  # rescued attendees had nobody: slot 0 is free
-            fin_idx[p, 0], fin_score[p, 0] = m, score
-        ids = self._ids
+        id_list = self._ids.tolist()
         old = self._lists
-        if changed is None or getattr(self, "_fin_ids", None) is None:
-            dirty = np.ones(n, dtype=bool)
-        else:
-            subjects = np.array(sorted(changed), dtype=np.int64)
-            old_rows = np.array([self._fin_row.get(int(pid), -1) for pid in ids])
-            known = old_rows >= 0
-            same = np.zeros(n, dtype=bool)
-            same[known] = (
-                self._fin_ids[old_rows[known]]
-                == np.where(fin_idx[known] >= 0, ids[np.maximum(fin_idx[known], 0)], -1)
-            ).all(axis=1) & (self._fin_score[old_rows[known]] == fin_score[known]).all(axis=1)
-            dirty = ~same | np.isin(ids, subjects)
-            dirty |= np.isin(np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1), subjects).any(
-                axis=1
-            )
-        dirty[list(extra)] = True
-        id_list = ids.tolist()
+        partner_ids = np.where(fin_idx >= 0, self._ids[np.maximum(fin_idx, 0)], -1).tolist()
+        scores = (fin_key - np.floor(fin_key / kernels.HELP_TIER) * kernels.HELP_TIER).tolist()
+        cache = self._reason_cache
+        if changed:
+            for key in [key for key in cache if key[0] in changed or key[1] in changed]:
+                del cache[key]
         lists: dict[int, list[Suggestion]] = {}
-        for p in np.flatnonzero(~dirty).tolist():
-            lists[id_list[p]] = old[id_list[p]]  # same partners, same profiles: same reasons
-        rows = np.flatnonzero(dirty)
-        filled = fin_idx[rows] >= 0
-        counts = filled.sum(axis=1).tolist()
-        viewers = np.repeat(rows, counts)
-        partners = fin_idx[rows][filled]
-        reasons = self._reasons(viewers, partners)
-        suggestions = [
-            Suggestion(id_list[m], score, why)
-            for m, score, why in zip(
-                partners.tolist(), fin_score[rows][filled].tolist(), reasons, strict=True
-            )
-        ]
-        start = 0
-        for p, count in zip(rows.tolist(), counts, strict=True):
-            lists[id_list[p]] = suggestions[start : start + count]
-            start += count
-        del suggestions
-        lists = {pid: lists[pid] for pid in id_list}
+        for p, pid in enumerate(id_list):
+            row = []
+            for partner, score in zip(partner_ids[p], scores[p], strict=True):
+                if partner < 0:
+                    break
+                reasons = cache.get((pid, partner))
+                if reasons is None:
+                    reasons = cache[(pid, partner)] = self._reasons(pid, partner)
+                row.append(Suggestion(partner, round(min(score, 1.0), 6), reasons))
+            previous = old.get(pid)
+            lists[pid] = previous if previous == row else row
         self._lists = lists
-        self._fin_ids = np.where(fin_idx >= 0, ids[np.maximum(fin_idx, 0)], -1)
-        self._fin_score = fin_score
-        self._fin_row = {pid: i for i, pid in enumerate(id_list)}
-
-        unmatched = self._explain([p for p in range(n) if not lists[id_list[p]]], full)
+        exposure = np.bincount(fin_idx[fin_idx >= 0], minlength=n) if n else np.zeros(0)
+        unmatched = self._explain([p for p in range(n) if not lists[id_list[p]]])
         covered = sum(1 for s in lists.values() if s)
         self.result_ = MatchResult(
             suggestions=lists,
@@ -517,89 +502,67 @@ class Matcher:
             exposure_stdev=float(exposure.std()) if n else 0.0,
             unmatched=unmatched,
         )
-        self._exposure = exposure
         return {pid for pid in lists if old.get(pid) != lists[pid]}
 
-    def _cover(
+    def _reasons(self, viewer: int, partner: int) -> tuple[Reason, ...]:
+        """Why *partner* suits *viewer*, in each one's own words, best matches first."""
+        mine, theirs = self._people[viewer], self._people[partner]
+        out: list[Reason] = []
+        for direction, yours, others in (
+            ("they_help", mine.needs, theirs.offers),
+            ("you_help", mine.offers, theirs.needs),
+            ("shared", mine.interests, theirs.interests),
+        ):
+            out.extend(self._phrase_matches(direction, yours, others))
+        return tuple(out)
+
+    def _phrase_matches(
         self,
-        p: int,
-        accepted: np.ndarray,
-        extra: dict[int, tuple[float, int]],
-        count: np.ndarray,
-        exposure: np.ndarray,
-        cap: int,
-    ) -> bool:
-        """Give *p*, left without suggestions by the cap, one partner who still has room."""
-        n = len(self._ids)
-        out = (np.full((n, 1), -1, np.int64), np.zeros((n, 1)), np.zeros(n, np.int64))
-        avail = (exposure < cap).astype(np.uint8)
-        self._rank(self._viewer_groups(np.array([p])), avail=avail, out=out, depth=1)
-        if out[2][p]:
-            m = int(out[0][p, 0])
-            extra[p] = (float(out[1][p, 0]), m)
-            exposure[m] += 1
-            count[p] += 1
-            return True
-        # Everyone compatible is at the cap: take a slot from someone who has more than one.
-        for r in range(int(self._cand_cnt[p])):
-            m = int(self._cand_idx[p, r])
-            holders = accepted & (self._cand_idx == m) & (count > 1)[:, None]
-            if holders.any():
-                v, rank = min(
-                    zip(*np.nonzero(holders), strict=True),
-                    key=lambda vr: (self._cand_score[vr], -vr[0]),
-                )
-                accepted[v, rank] = False
-                count[v] -= 1
-                extra[p] = (float(self._cand_score[p, r]), m)
-                count[p] += 1
-                return True
-        return False
-
-    def _reasons(self, viewers: np.ndarray, partners: np.ndarray) -> list[tuple[Reason, ...]]:
-        if len(viewers) == 0:
+        direction: str,
+        yours: tuple[tuple[str, tuple[int, ...]], ...],
+        others: tuple[tuple[str, tuple[int, ...]], ...],
+    ) -> list[Reason]:
+        """For each of the viewer's phrases, the other's phrase sharing the most specific terms."""
+        if not yours or not others:
             return []
-        if self._phrase_arrays is None:
-            people = [self._people[int(pid)] for pid in self._ids]
-            arrays = []
-            for f in range(3):
-                ptr, concepts = _csr([person.fields[f][0] for person in people])
-                _, texts = _csr([person.fields[f][1] for person in people])
-                arrays.extend([ptr, concepts, texts])
-            self._phrase_arrays = arrays
-        sim = self._sim
-        texts = list(self._text_ids)
-        cache = self._reason_cache
-        out = []
-        for start in range(0, len(viewers), 65536):  # in chunks: the raw table is wide
-            stop = start + 65536
-            raw = kernels.pair_reasons(
-                viewers[start:stop], partners[start:stop], *self._phrase_arrays,
-                sim.indptr, sim.indices, sim.data, REASONS_PER_DIRECTION,
-            )  # fmt: skip
-            for row in raw.reshape(len(raw), -1).tolist():
-                reasons = []
-                for i in range(0, len(row), 3):
-                    code = row[i]
-                    if code < 0:
-                        break
-                    key = (code, row[i + 1], row[i + 2])
-                    reason = cache.get(key)
-                    if reason is None:
-                        reason = Reason(_DIRECTIONS[code], texts[key[1]], texts[key[2]])
-                        cache[key] = reason
-                    reasons.append(reason)
-                out.append(tuple(reasons))
-        return out
+        idf = self.idf_
+        holders: dict[int, list[int]] = {}
+        for j, (_, terms) in enumerate(others):
+            for t in terms:
+                holders.setdefault(t, []).append(j)
+        best: list[tuple[float, int, int]] = []
+        for i, (_, terms) in enumerate(yours):
+            weight: dict[int, float] = {}
+            for t in terms:
+                for j in holders.get(t, ()):
+                    weight[j] = weight.get(j, 0.0) + idf[t]
+            if weight:
+                j = max(weight, key=lambda j: (weight[j], -j))
+                best.append((weight[j], i, j))
+        best.sort(key=lambda item: (-item[0], item[1]))
+        reasons, used = [], set()
+        names = self._term_names
+        for _, i, j in best:
+            if j in used and len(reasons) >= 1:
+                continue  # one phrase of theirs answering several of yours is said once
+            used.add(j)
+            mine_text, mine_terms = yours[i]
+            their_text, their_terms = others[j]
+            matched = {names[t] for t in set(mine_terms) & set(their_terms)}
+            quoted = (_quote(mine_text, matched), _quote(their_text, matched))
+            reasons.append(Reason(direction, *quoted))
+            if len(reasons) == REASONS_PER_DIRECTION:
+                break
+        return reasons
 
-    def _explain(self, people: list[int], full: set[int]) -> dict[int, str]:
+    def _explain(self, people: list[int]) -> dict[int, str]:
         unmatched: dict[int, str] = {}
         rest = []
         for p in people:
             pid = int(self._ids[p])
             if self._empty[p]:
                 unmatched[pid] = "empty_profile"
-            elif p in full:
+            elif self._cand_cnt[p] > 0:
                 unmatched[pid] = "partners_full"
             else:
                 rest.append(p)
@@ -622,39 +585,36 @@ class Matcher:
     def _apply(
         self, changed: dict[int, Profile], removed: set[int], touched: set[int] | None = None
     ) -> set[int]:
-        """Apply edits, re-rank only the viewers whose candidate lists can change.
+        """Apply edits and re-rank only the viewers whose candidate lists can change.
 
-        A viewer's exact top list can only change if it held one of the edited attendees
-        (their score or eligibility moved) or if an edited attendee now beats its last
-        entry; every other pair keeps its score because phrase similarity depends on the two
-        phrases only.
+        Term statistics stay as fitted, so every other pair keeps its score: a viewer's list
+        can only change if it held an edited attendee or if an edited attendee now beats its
+        last entry (or fills a list that is not full).
         """
         old_ids = self._ids
         subjects = set(changed) | set(removed) | set(touched or ())
-        new_keys = [self._key(t) for p in changed.values() for t in self._phrases(p)]
-        if any(k and k not in self.space_.index for k in new_keys):
-            self.space_.add(new_keys)
-            self._sim = self.space_.matrix()
         for pid in removed:
             del self._profiles[pid]
             del self._people[pid]
+            del self._rows[pid]
         for pid, profile in changed.items():
             self._profiles[pid] = profile
-            self._people[pid] = self._person(profile)
+            self._people[pid] = person = self._person(profile)
+            self._rows[pid] = self._vectors(person)
         self._profiles = dict(sorted(self._profiles.items()))
         self._build()
 
         n, depth = len(self._ids), self._depth
         remap = np.array([self._index.get(int(pid), -1) for pid in old_ids], dtype=np.int64)
         cand_idx = np.full((n, depth), -1, dtype=np.int64)
-        cand_score = np.zeros((n, depth), dtype=np.float64)
+        cand_key = np.zeros((n, depth), dtype=np.float64)
         cand_cnt = np.zeros(n, dtype=np.int64)
         keep = remap >= 0
         old_idx = self._cand_idx[keep]
         cand_idx[remap[keep]] = np.where(old_idx >= 0, remap[np.maximum(old_idx, 0)], -1)
-        cand_score[remap[keep]] = self._cand_score[keep]
+        cand_key[remap[keep]] = self._cand_key[keep]
         cand_cnt[remap[keep]] = self._cand_cnt[keep]
-        self._cand_idx, self._cand_score, self._cand_cnt = cand_idx, cand_score, cand_cnt
+        self._cand_idx, self._cand_key, self._cand_cnt = cand_idx, cand_key, cand_cnt
 
         present = [self._index[pid] for pid in subjects if pid in self._index]
         filled = np.arange(depth)[None, :] < cand_cnt[:, None]
@@ -663,35 +623,23 @@ class Matcher:
         for p in present:
             affected.update(self._newly_reachable(p))
         if affected:
-            viewers = np.array(sorted(affected), dtype=np.int64)
-            cand_cnt[viewers] = 0
-            cand_idx[viewers] = -1
-            self._rank(self._viewer_groups(viewers))
+            self._rank(np.array(sorted(affected), dtype=np.int64))
         return self._finish(changed=subjects)
 
     def _newly_reachable(self, p: int) -> list[int]:
         """Viewers for whom attendee *p* now ranks within their candidate depth."""
         if self._empty[p]:
             return []
-        by_sig = kernels.signature_scores(
-            self._sig_of[p], *self._sig_arrays, SHARED_WEIGHT, MUTUAL_WEIGHT
-        )
-        sig = np.maximum(self._sig_of, 0)
-        scores = np.where(self._empty, 0.0, by_sig[sig])
-        eligible = (scores > 0) & (self._compat[self._cls_of[p], self._cls_of] != 0)
-        eligible[p] = False
-        if self.settings.exclude_same_organization and self._org_of[p] >= 0:
-            eligible &= self._org_of != self._org_of[p]
-        eligible[self._decl_idx[self._decl_ptr[p] : self._decl_ptr[p + 1]]] = False
-        viewers = np.flatnonzero(eligible)
-        scores = scores[viewers]
+        keys = kernels.column_keys(p, len(self._ids), *self._kernel_args())
+        viewers = np.flatnonzero(keys > 0)
+        keys = keys[viewers]
         depth = self._depth
-        worst_score = self._cand_score[viewers, depth - 1]
+        worst_key = self._cand_key[viewers, depth - 1]
         worst_idx = self._cand_idx[viewers, depth - 1]
         better = (
             (self._cand_cnt[viewers] < depth)
-            | (scores > worst_score)
-            | ((scores == worst_score) & (p < worst_idx))
+            | (keys > worst_key)
+            | ((keys == worst_key) & (p < worst_idx))
         )
         return viewers[better].tolist()
 

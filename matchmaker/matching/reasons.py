@@ -6,25 +6,66 @@ from collections.abc import Iterable
 
 from .models import Reason
 
+_LEADS = {
+    "they_help": ("They can help with", "you look for"),
+    "you_help": ("You can help with", "they look for"),
+    "shared": ("You both care about", "they wrote"),
+}
+
+
+def _quoted(reason: Reason) -> tuple[str, str]:
+    """(phrase led with, the other side's phrase) for one reason."""
+    if reason.direction == "they_help":
+        return reason.theirs, reason.yours
+    return reason.yours, reason.theirs
+
 
 def format_reason(reason: Reason) -> str:
     """One line such as "You can help with: dashboards (they look for: data visualisation)".
 
-    The attendee's own phrase is shown first; the other side's wording follows in brackets
-    only when it differs, so identical phrases are not repeated.
+    The phrase of the person who offers comes first; the other side's wording follows in
+    brackets only when it differs, so identical phrases are not repeated.
     """
-    if reason.direction == "you_help":
-        text, other = f"You can help with: {reason.yours}", f"they look for: {reason.theirs}"
-    elif reason.direction == "they_help":
-        text, other = f"They can help with: {reason.theirs}", f"you look for: {reason.yours}"
-    elif reason.direction == "shared":
-        text, other = f"You both care about: {reason.yours}", f"they wrote: {reason.theirs}"
-    else:
+    if reason.direction not in _LEADS:
         raise ValueError(f"unknown reason direction {reason.direction!r}")
-    if reason.yours.casefold() == reason.theirs.casefold():
-        return text
-    return f"{text} ({other})"
+    lead, other_lead = _LEADS[reason.direction]
+    first, other = _quoted(reason)
+    if first.casefold() == other.casefold():
+        return f"{lead}: {first}"
+    return f"{lead}: {first} ({other_lead}: {other})"
 
 
 def format_reasons(reasons: Iterable[Reason]) -> list[str]:
-    return [format_reason(r) for r in reasons]
+    """One line per kind of reason, e.g. "You both care about: fintech, education".
+
+    Within a line the phrases keep their order (best match first); the other side's words
+    follow in brackets where they differ from the phrase shown.
+    """
+    grouped: dict[str, list[Reason]] = {}
+    for reason in reasons:
+        if reason.direction not in _LEADS:
+            raise ValueError(f"unknown reason direction {reason.direction!r}")
+        grouped.setdefault(reason.direction, []).append(reason)
+    lines = []
+    for direction in ("they_help", "you_help", "shared"):
+        items = grouped.get(direction)
+        if not items:
+            continue
+        lead, other_lead = _LEADS[direction]
+        firsts, others = [], []
+        for reason in items:
+            first, other = _quoted(reason)
+            if first not in firsts:
+                firsts.append(first)
+            if other.casefold() != first.casefold() and other not in others:
+                others.append(other)
+        line = f"{lead}: {', '.join(firsts)}"
+        if others:
+            line += f" ({other_lead}: {', '.join(others)})"
+        lines.append(line)
+    return lines
+
+
+def is_weak(reasons: Iterable[Reason]) -> bool:
+    """True when nobody can help the other: the pair only shares interests."""
+    return all(reason.direction == "shared" for reason in reasons)

@@ -327,3 +327,28 @@ class PhraseSpace:
             indices[indptr[i] : indptr[i + 1]] = cols
             data[indptr[i] : indptr[i + 1]] = [row[c] for c in cols]
         return sp.csr_matrix((data, indices, indptr), shape=(n, n))
+
+
+def content_words(text: str, aliases: AliasTable) -> tuple[str, ...]:
+    """The words of *text* that carry meaning, aliased, in the order written."""
+    words = aliases.apply(tokenize(text))
+    kept = tuple(w for w in words if w not in STOP_WORDS and w not in GENERIC_WORDS)
+    return kept or tuple(w for w in words if w not in STOP_WORDS) or words
+
+
+#: Longest phrase (in content words) that also counts as a key phrase of its own.
+KEY_PHRASE_WORDS = 4
+
+
+def phrase_terms(text: str, aliases: AliasTable) -> tuple[str, ...]:
+    """Matching terms of one phrase: its word stems, plus the phrase itself when short.
+
+    A long phrase (a sentence, a question title) contributes through its words, so "how do
+    I raise a seed round for a climate startup" meets "seed funding" and "climate tech"; a
+    short multi-word phrase ("machine learning") also counts as a key phrase, so people who
+    wrote the same phrase score above those who merely share its words.
+    """
+    stems = tuple(dict.fromkeys(stem(w) for w in content_words(text, aliases)))
+    if 1 < len(stems) <= KEY_PHRASE_WORDS:
+        return (*stems, " ".join(stems))
+    return stems
