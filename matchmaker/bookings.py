@@ -23,14 +23,14 @@ from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, has_request_context, request
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from . import calendar, mail, scheduling
 from .events import render_virtual_link
 from .extensions import db
-from .matching import format_reason
+from .matching import format_reasons
 from .models import Attendee, Event, MatchingRun, Meeting, MeetingSeat, Suggestion, utcnow
 from .suggestions import reasons_for
 
@@ -387,7 +387,7 @@ def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.Cale
         row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
         if row is not None:
             lines += ["Why you were matched:"] + [
-                f"- {format_reason(r)}" for r in reasons_for(row, viewer.id)
+                f"- {line}" for line in format_reasons(reasons_for(row, viewer.id))
             ]
         if partner.consent_share_contact:
             contact = [partner.email] + [
@@ -470,6 +470,41 @@ def attendee_meetings(person: Attendee, *, include_cancelled: bool = False) -> l
     if not include_cancelled:
         statement = statement.where(Meeting.status == "confirmed")
     return list(db.session.scalars(statement.order_by(Meeting.starts_at)))
+
+
+@dataclass(frozen=True)
+class MeetingAllowance:
+    """An attendee's booked meetings against the event's limit: where scarcity binds.
+
+    Suggestions are not scarce (anyone may appear in many lists); meetings are, and the
+    limit is what protects the most sought-after people.
+    """
+
+    booked: int
+    limit: int
+
+    @property
+    def left(self) -> int:
+        return max(self.limit - self.booked, 0)
+
+    @property
+    def full(self) -> bool:
+        return self.booked >= self.limit
+
+
+def meeting_allowances(event: Event, attendee_ids: Iterable[int]) -> dict[int, MeetingAllowance]:
+    """Each given attendee's allowance, counted in one query."""
+    ids = list(set(attendee_ids))
+    if not ids:
+        return {}
+    active = Meeting.status == "confirmed"
+    sides = union_all(
+        select(Meeting.low_id.label("a")).where(active, Meeting.low_id.in_(ids)),
+        select(Meeting.high_id.label("a")).where(active, Meeting.high_id.in_(ids)),
+    ).subquery()
+    counts = dict(db.session.execute(select(sides.c.a, func.count()).group_by(sides.c.a)).all())
+    limit = event.max_meetings_per_attendee
+    return {i: MeetingAllowance(counts.get(i, 0), limit) for i in ids}
 
 
 def event_meetings(

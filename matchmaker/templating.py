@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from .choices import ANSWERS, MEETING_MODES, ROLES
-from .matching import format_reason
+from .matching import format_reason, format_reasons, is_weak
 
 
 def format_local(instant: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -27,4 +27,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["reason_text"] = format_reason
+    app.jinja_env.filters["reason_lines"] = format_reasons
+    app.jinja_env.tests["weak_match"] = is_weak
     app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES, ANSWERS=ANSWERS)

@@ -201,7 +201,7 @@ class Matcher:
         clone._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
         clone._cand_key = np.zeros((n, self._depth), dtype=np.float64)
         clone._cand_cnt = np.zeros(n, dtype=np.int64)
-        clone._lists, clone._reason_cache = {}, {}
+        clone._lists, clone._reason_cache, clone._holders = {}, {}, {}
         with _collector_paused():
             clone._rank(np.arange(n, dtype=np.int64))
             clone._finish(changed=None)
@@ -237,6 +237,7 @@ class Matcher:
             pid: self._vectors(person) for pid, person in self._people.items()
         }
         self._reason_cache: dict[tuple[int, int], tuple[Reason, ...]] = {}
+        self._holders: dict[int, tuple[dict[int, list[int]], ...]] = {}
         self._build()
         n = len(self._ids)
         self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
@@ -478,6 +479,8 @@ class Matcher:
         if changed:
             for key in [key for key in cache if key[0] in changed or key[1] in changed]:
                 del cache[key]
+            for pid in changed:
+                self._holders.pop(pid, None)
         lists: dict[int, list[Suggestion]] = {}
         for p, pid in enumerate(id_list):
             row = []
@@ -507,49 +510,69 @@ class Matcher:
     def _reasons(self, viewer: int, partner: int) -> tuple[Reason, ...]:
         """Why *partner* suits *viewer*, in each one's own words, best matches first."""
         mine, theirs = self._people[viewer], self._people[partner]
+        their_holders = self._holders_of(partner)
         out: list[Reason] = []
-        for direction, yours, others in (
-            ("they_help", mine.needs, theirs.offers),
-            ("you_help", mine.offers, theirs.needs),
-            ("shared", mine.interests, theirs.interests),
+        for direction, yours, others, holders in (
+            ("they_help", mine.needs, theirs.offers, their_holders[0]),
+            ("you_help", mine.offers, theirs.needs, their_holders[1]),
+            ("shared", mine.interests, theirs.interests, their_holders[2]),
         ):
-            out.extend(self._phrase_matches(direction, yours, others))
+            if yours and others:
+                out.extend(self._phrase_matches(direction, yours, others, holders))
         return tuple(out)
+
+    def _holders_of(self, pid: int) -> tuple[dict[int, list[int]], ...]:
+        """Per field of one person: term -> positions of the phrases that hold it."""
+        holders = self._holders.get(pid)
+        if holders is None:
+            person = self._people[pid]
+            maps = []
+            for field in (person.offers, person.needs, person.interests):
+                found: dict[int, list[int]] = {}
+                for j, (_, terms) in enumerate(field):
+                    for t in terms:
+                        found.setdefault(t, []).append(j)
+                maps.append(found)
+            holders = self._holders[pid] = tuple(maps)
+        return holders
 
     def _phrase_matches(
         self,
         direction: str,
         yours: tuple[tuple[str, tuple[int, ...]], ...],
         others: tuple[tuple[str, tuple[int, ...]], ...],
+        holders: dict[int, list[int]],
     ) -> list[Reason]:
         """For each of the viewer's phrases, the other's phrase sharing the most specific terms."""
-        if not yours or not others:
-            return []
         idf = self.idf_
-        holders: dict[int, list[int]] = {}
-        for j, (_, terms) in enumerate(others):
-            for t in terms:
-                holders.setdefault(t, []).append(j)
         best: list[tuple[float, int, int]] = []
         for i, (_, terms) in enumerate(yours):
             weight: dict[int, float] = {}
             for t in terms:
-                for j in holders.get(t, ()):
-                    weight[j] = weight.get(j, 0.0) + idf[t]
+                found = holders.get(t)
+                if found:
+                    for j in found:
+                        weight[j] = weight.get(j, 0.0) + idf[t]
             if weight:
                 j = max(weight, key=lambda j: (weight[j], -j))
                 best.append((weight[j], i, j))
+        if not best:
+            return []
         best.sort(key=lambda item: (-item[0], item[1]))
-        reasons, used = [], set()
+        reasons: list[Reason] = []
+        used: set[int] = set()
         names = self._term_names
         for _, i, j in best:
-            if j in used and len(reasons) >= 1:
+            if j in used:
                 continue  # one phrase of theirs answering several of yours is said once
             used.add(j)
             mine_text, mine_terms = yours[i]
             their_text, their_terms = others[j]
-            matched = {names[t] for t in set(mine_terms) & set(their_terms)}
-            quoted = (_quote(mine_text, matched), _quote(their_text, matched))
+            if len(mine_text) > 40 or len(their_text) > 40:
+                matched = {names[t] for t in set(mine_terms) & set(their_terms)}
+                quoted = (_quote(mine_text, matched), _quote(their_text, matched))
+            else:
+                quoted = (mine_text, their_text)
             reasons.append(Reason(direction, *quoted))
             if len(reasons) == REASONS_PER_DIRECTION:
                 break
