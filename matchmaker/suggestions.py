@@ -216,6 +216,12 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
                 "reasons": reasons_low_view(owner == low, suggestion.reasons),
                 "updated_at": now,
             }
+            # Each side ranks by its own view of the pair; the stored strength is the
+            # better of the two, so neither side sees the other's weaker view.
+            previous = existing.get((low, high)) or new_rows.get((low, high))
+            if previous is not None and previous.get("fresh"):
+                values["score"] = max(values["score"], previous["score"])
+            values["fresh"] = True
             if (low, high) in existing:
                 item = existing[(low, high)]
                 item.update(values)
@@ -264,7 +270,7 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
     for batch_rows in (rank_only, full):
         for start in range(0, len(batch_rows), BATCH):
             db.session.execute(update(Suggestion), batch_rows[start : start + BATCH])
-    values = list(new_rows.values())
+    values = [{k: v for k, v in row.items() if k != "fresh"} for row in new_rows.values()]
     for start in range(0, len(values), BATCH):
         db.session.execute(insert(Suggestion), values[start : start + BATCH])
 
