@@ -278,3 +278,8 @@ def test_baselines_on_a_hand_made_event() -> None:
 def test_random_baseline_is_seeded() -> None:
     first = ev.baseline_rankings(BASELINE_ROWS, {}, seed=0)["random"]
     assert first == ev.baseline_rankings(BASELINE_ROWS, {}, seed=0)["random"]
+
+
+@pytest.mark.parametrize("tags", ["<machine-learning><python>", "|machine-learning|python|"])
+def test_tags_in_either_dump_format(tags: str) -> None:
+    assert ev.tags_of({"Tags": tags}) == ["machine learning", "python"]

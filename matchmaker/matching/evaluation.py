@@ -95,7 +95,10 @@ def load_posts(path: str | Path) -> dict[str, dict[str, str]]:
 def tags_of(question: Post) -> list[str]:
     """A question's tags as phrases: ``<machine-learning>`` -> "machine learning"."""
     tags = html.unescape(question.get("Tags", ""))
-    return [tag.replace("-", " ") for tag in re.findall(r"<([^>]+)>", tags)]
+    found = re.findall(r"<([^>]+)>", tags)
+    if not found and tags.startswith("|"):  # newer dumps write "|a|b|" instead of "<a><b>"
+        found = [tag for tag in tags.split("|") if tag]
+    return [tag.replace("-", " ") for tag in found]
 
 
 def accepted_pairs(
