@@ -10,7 +10,7 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import importing
+from . import importing, suggestions
 from .attendees import import_records
 from .demo import (
     DEMO_EVENT_SLUG,
@@ -113,6 +113,15 @@ def import_attendees_command(event_ref: str, path: Path, valid_rows_only: bool) 
         bar.update(len(report.records) - last[0])
     db.session.commit()
     click.echo(f"Imported {result.created} new and updated {result.updated} attendees.")
+    if suggestions.event_has_matches(event.id):
+        click.echo("Bringing suggestions up to date…")
+        changed = suggestions.refresh_and_commit(event, background=False)
+        if changed is None:
+            raise click.ClickException(
+                f"the attendees are imported, but their suggestions are not: "
+                f"run `flask match {event.slug}`"
+            )
+        click.echo(f"Suggestions are up to date; {len(changed)} attendees' lists changed.")
 
 
 @click.command("create-organizer")
@@ -173,7 +182,6 @@ def send_mail_command(retry_failed: bool, limit: int) -> None:
 @with_appcontext
 def match_command(event_ref: str) -> None:
     """Compute and store suggestions for every attendee of EVENT (its slug or id)."""
-    from . import suggestions
     from .models import MatchingRun
 
     event = find_event(event_ref)

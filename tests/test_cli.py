@@ -7,7 +7,7 @@ from conftest import SAMPLES, make_event, make_organizer
 
 from matchmaker.demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, demo_people
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, Organizer
+from matchmaker.models import Attendee, Event, MatchingRun, Organizer
 
 
 def count(model) -> int:
@@ -57,6 +57,34 @@ def test_import_attendees_command(app, runner, event_slug, sample):
     assert "Imported 0 new and updated 48 attendees." in result.output
     with app.app_context():
         assert count(Attendee) == 48
+
+
+def test_import_command_after_matching_brings_suggestions_up_to_date(
+    app, runner, event_slug, tmp_path, monkeypatch
+):
+    from matchmaker import suggestions
+
+    sample = str(SAMPLES / "luma_guests.csv")
+    result = runner.invoke(args=["import-attendees", event_slug, sample])
+    assert "Suggestions" not in result.output  # matching has not run: nothing to refresh
+    assert runner.invoke(args=["match", event_slug]).exit_code == 0
+    # A new process has no warm matcher, and a background thread would die with it: the
+    # command refits inline whatever the event's size.
+    with app.app_context():
+        suggestions.forget_cached_matcher(db.session.scalar(db.select(Event.id)))
+    monkeypatch.setattr(suggestions, "INLINE_REFIT_LIMIT", 5)
+    path = tmp_path / "late.csv"
+    path.write_text(
+        "Full name,Email,Role,Can help with,Looking for\n"
+        "Late Comer,late@example.org,Student,Python,employer branding\n"
+    )
+    result = runner.invoke(args=["import-attendees", event_slug, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Suggestions are up to date" in result.output
+    with app.app_context():
+        late = db.session.scalar(db.select(Attendee).where(Attendee.email == "late@example.org"))
+        assert suggestions.cards_for(late)
+        assert count(MatchingRun) == 1  # refreshed inline, no background run
 
 
 def test_import_command_reports_row_errors_and_changes_nothing(app, runner, event_slug, tmp_path):

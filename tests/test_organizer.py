@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES, csrf_from, make_attendee, make_event, make_organizer, post_form
 
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, ImportUpload
+from matchmaker.models import Attendee, Event, ImportUpload, MatchingRun, Suggestion
 
 EVENT_FORM = {
     "name": "Nordic Founders Day",
@@ -441,3 +441,87 @@ def test_abandoned_uploads_are_dropped_after_a_day(client, app, event_id):
     with app.app_context():
         names = db.session.scalars(db.select(ImportUpload.filename)).all()
         assert names == ["luma_guests.csv"]
+
+
+# -- imports after matching ------------------------------------------------------------------
+
+
+def _newcomers_csv(count: int) -> bytes:
+    """People who need pricing help, which the attendee already in the event offers."""
+    lines = ["Full name,Email,Organization,Role,Can help with,Looking for"]
+    lines += [
+        f"New Person {n},new{n}@example.org,Startup {n},Founder,SaaS founders,pricing"
+        for n in range(count)
+    ]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _import(client, event_id: int, data: bytes) -> str:
+    location = _upload(client, event_id, data, "new.csv").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    response = post_form(
+        client, location, selected_mapping(page) | {"action": "import"}, follow_redirects=True
+    )
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def matched_event_id(app, event_id):
+    from matchmaker import suggestions
+
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        make_attendee(
+            event,
+            "eve@consult.org",
+            role="expert",
+            organization="Consult",
+            can_help_with=["pricing"],
+            looking_for=["SaaS founders"],
+        )
+        assert suggestions.start_matching(event).status == "done"
+    return event_id
+
+
+@pytest.mark.parametrize("count", [2, 12])  # one by one, and a batch refitted at once
+def test_people_imported_after_matching_get_suggestions_at_once(
+    client, app, matched_event_id, count
+):
+    from matchmaker import suggestions
+
+    page = _import(client, matched_event_id, _newcomers_csv(count))
+    assert f"Imported {count} new" in page and "Suggestions are up to date" in page
+    with app.app_context():
+        people = {a.email: a for a in db.session.scalars(db.select(Attendee))}
+        eve = people.pop("eve@consult.org")
+        for person in people.values():
+            assert eve.id in {c.partner.id for c in suggestions.cards_for(person)}
+        # The newcomers appear in Eve's list too, as far as it reaches.
+        eve_partners = {c.partner.id for c in suggestions.cards_for(eve)}
+        assert len(eve_partners) == min(count, 10) and eve_partners <= {
+            p.id for p in people.values()
+        }
+        runs = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        assert runs == 1  # no new run was needed
+
+
+def test_a_large_import_after_matching_refreshes_everyone_in_one_run(
+    client, app, matched_event_id, monkeypatch
+):
+    from matchmaker import suggestions
+
+    monkeypatch.setattr(suggestions, "INLINE_REFIT_LIMIT", 5)
+    _import(client, matched_event_id, _newcomers_csv(12))
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(MatchingRun)) == 2
+        newcomer = db.session.scalar(
+            db.select(Attendee).where(Attendee.email == "new3@example.org")
+        )
+        assert suggestions.cards_for(newcomer)
+
+
+def test_imports_before_matching_leave_suggestions_alone(client, app, event_id):
+    page = _import(client, event_id, _newcomers_csv(3))
+    assert "Imported 3 new" in page and "Suggestions" not in page.split("Imported 3 new")[1][:200]
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Suggestion)) == 0

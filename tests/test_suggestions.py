@@ -576,3 +576,34 @@ def is_checked(html: str, name: str, value: str) -> bool:
     """Whether the page has a ticked checkbox or radio button with this name and value."""
     tag = rf'<input(?=[^>]*\bname="{name}")(?=[^>]*\bvalue="{value}")[^>]*\bchecked\b[^>]*>'
     return re.search(tag, html) is not None
+
+
+@pytest.mark.parametrize("newcomers", [1, service.BATCH_REFIT_AT + 1])
+def test_newcomers_after_a_run_get_lists_equal_to_a_full_run(app, event_id, newcomers):
+    with app.app_context():
+        run(event_id)
+        event = db.session.get(Event, event_id)
+        for n in range(newcomers):
+            make_attendee(
+                event,
+                f"new{n}@n{n}.org",
+                role="student",
+                organization=f"N{n}",
+                can_help_with=["Python"],
+                looking_for=["pricing strategy"],
+            )
+        blank = make_attendee(event, "blank@example.org").id
+        changed = service.refresh_after_change(event)
+        db.session.commit()
+        new_ids = set(db.session.scalars(db.select(Attendee.id).where(Attendee.email.like("new%"))))
+        assert new_ids <= changed
+        eve = people(app)["eve@z.org"]
+        assert {c.partner.id for c in service.cards_for(eve)} & new_ids  # in others' lists too
+        # Who has no suggestions, and why, follows the lists now in force.
+        assert service.latest_run(event_id).figures["unmatched"][str(blank)] == "empty_profile"
+        figures = service.matching_figures(event, service.latest_run(event_id))
+        assert figures.unmatched["empty_profile"] == [blank] and figures.unexplained == 0
+        refreshed = ranked_pairs()
+        service.forget_cached_matcher(event_id)
+        run(event_id)
+        assert ranked_pairs() == refreshed

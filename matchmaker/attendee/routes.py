@@ -86,6 +86,9 @@ def event_page(slug: str):
                     form=form,
                     suggestions=phrase_suggestions(event),
                 )
+            # Matching may have run already: the newcomer gets suggestions at once, and
+            # appears in the lists of the people they suit.
+            matches.refresh_and_commit(event)
             flash(
                 "You are registered. Bookmark this page: it is your private link to your "
                 "profile and your matches.",
@@ -110,12 +113,7 @@ def profile(token: str):
     elif form.validate_on_submit():
         apply_profile(person, form, [s.id for s in event.sessions])
         db.session.commit()
-        try:
-            matches.refresh_after_change(event)
-            db.session.commit()
-        except Exception:  # noqa: BLE001 - the profile is saved; suggestions catch up later
-            db.session.rollback()
-            current_app.logger.exception("refreshing suggestions after a profile edit failed")
+        matches.refresh_and_commit(event)
         flash("Your profile is saved.", "success")
         return redirect(url_for("attendee.profile", token=person.access_token))
     return render_template(

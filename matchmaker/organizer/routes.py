@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import attendees as attendee_service
 from .. import importing
+from .. import suggestions as matches
 from ..downloads import csv_response
 from ..events import (
     EventRuleError,
@@ -437,9 +438,10 @@ def import_preview(event_id: int, upload_id: int):
         db.session.delete(upload)
         db.session.commit()
         skipped = len(report.errors and {e.row for e in report.errors})
-        message = f"Imported {result.created} new and updated {result.updated} attendees."
+        message = f"Imported {result.created:,} new and updated {result.updated:,} attendees."
         if skipped:
-            message += f" Skipped {skipped} rows with errors."
+            message += f" Skipped {skipped:,} rows with errors."
+        message += _suggestions_note(event)
         flash(message, "success")
         return redirect(url_for("organizer.attendees", event_id=event.id))
     if report is not None and request.form.get("action") == "import" and report.errors:
@@ -459,6 +461,19 @@ def import_preview(event_id: int, upload_id: int):
         form=form,
         preview_rows=list(zip(table.row_numbers[:10], table.rows[:10], strict=False)),
     )
+
+
+def _suggestions_note(event: Event) -> str:
+    """Refresh suggestions after an import (once matching has run) and say what happened."""
+    if not matches.event_has_matches(event.id):
+        return ""
+    changed = matches.refresh_and_commit(event)
+    run = matches.latest_run(event.id)
+    if run is not None and run.status in ("queued", "running"):
+        return " Suggestions for everyone are being brought up to date; see Matching."
+    if changed is None:
+        return " Suggestions could not be brought up to date just now; run matching again."
+    return " Suggestions are up to date, the new attendees' included."
 
 
 from . import matching_views  # noqa: E402, F401 - registers the matching pages on bp
