@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from conftest import make_attendee, make_event, make_organizer, post_form
 
+from matchmaker import suggestions as matches
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event
+from matchmaker.models import Attendee, Event, Meeting, Suggestion
 
 PROFILE = {
     "name": "Ana Silva",
@@ -130,3 +131,155 @@ def test_profile_post_without_csrf_is_refused(client, app, event):
     assert response.status_code == 400
     with app.app_context():
         assert db.session.scalar(db.select(Attendee.name)) == "Other"
+
+
+# -- suggestions for people who join after matching ------------------------------------------
+
+
+@pytest.fixture
+def matched_event(app):
+    """An event where matching has run; Ivan offers seed funding, Eve offers pricing."""
+    with app.app_context():
+        event = make_event(make_organizer())
+        make_attendee(
+            event,
+            "ivan@fund.org",
+            name="Ivan",
+            role="investor",
+            organization="Fund",
+            can_help_with=["seed funding"],
+            looking_for=["climate tech startups"],
+        )
+        make_attendee(
+            event,
+            "eve@consult.org",
+            name="Eve",
+            role="expert",
+            organization="Consult",
+            can_help_with=["pricing"],
+            looking_for=["consulting clients"],
+        )
+        assert matches.start_matching(event).status == "done"
+        return event.id, event.sessions[0].id
+
+
+def _partners_of(email: str) -> set[str]:
+    person = db.session.scalar(db.select(Attendee).where(Attendee.email == email))
+    return {card.partner.email for card in matches.cards_for(person)}
+
+
+def test_registering_after_matching_gives_suggestions_at_once(client, app, matched_event):
+    _, session_id = matched_event
+    response = post_form(
+        client, "/e/test-event", PROFILE | {"email": "ana@acme.org", "sessions": [session_id]}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert "ivan@fund.org" in _partners_of("ana@acme.org")
+        assert "ana@acme.org" in _partners_of("ivan@fund.org")  # and she is in Ivan's list
+        token = db.session.scalar(
+            db.select(Attendee.access_token).where(Attendee.email == "ana@acme.org")
+        )
+    page = client.get(f"/me/{token}/matches").get_data(as_text=True)
+    assert "Ivan" in page and "once the organizer runs matching" not in page
+
+
+def test_the_matches_page_says_what_to_expect(client, app, matched_event):
+    with app.app_context():
+        event = db.session.get(Event, matched_event[0])
+        blank = make_attendee(event, "blank@example.com").access_token
+        odd = make_attendee(event, "odd@example.com", looking_for=["underwater basket weaving"])
+        odd = odd.access_token
+        before = make_attendee(make_event(event.organizer, slug="later"), "early@example.com")
+        before = before.access_token
+    page = client.get(f"/me/{blank}/matches").get_data(as_text=True)
+    assert "your suggestions appear as soon as you save" in page
+    page = client.get(f"/me/{odd}/matches").get_data(as_text=True)
+    assert "Nobody here matches what you wrote so far" in page
+    for token in (blank, odd):
+        page = client.get(f"/me/{token}/matches").get_data(as_text=True)
+        assert "once the organizer runs matching" not in page
+    page = client.get(f"/me/{before}/matches").get_data(as_text=True)
+    assert "Suggestions appear once the organizer runs matching" in page
+
+
+# -- meetings are where scarcity binds -------------------------------------------------------
+
+
+@pytest.fixture
+def one_meeting_each(app):
+    """Max one meeting per attendee; Eve's pricing help suits both Ana and Ben."""
+    with app.app_context():
+        event = make_event(make_organizer(), max_meetings_per_attendee=1)
+        for email, name, org, helps, needs in [
+            ("eve@consult.org", "Eve", "Consult", ["pricing", "fundraising"], ["SaaS founders"]),
+            ("ana@acme.org", "Ana", "Acme", ["SaaS founders"], ["pricing"]),
+            ("ben@beta.org", "Ben", "Beta", ["SaaS founders"], ["fundraising"]),
+        ]:
+            make_attendee(
+                event, email, name=name, organization=org, can_help_with=helps, looking_for=needs
+            )
+        matches.start_matching(event)
+        people = {a.name: a for a in db.session.scalars(db.select(Attendee))}
+        rows = {
+            name: next(c.row.id for c in matches.cards_for(people["Eve"]) if c.partner.name == name)
+            for name in ("Ana", "Ben")
+        }
+        return {name: p.access_token for name, p in people.items()}, rows
+
+
+def _say_yes(client, token: str, row_id: int) -> str:
+    response = post_form(
+        client,
+        f"/me/{token}/matches/{row_id}",
+        {"answer": "interested"},
+        form_url=f"/me/{token}",  # the profile form always carries a token
+        follow_redirects=True,
+    )
+    return response.get_data(as_text=True)
+
+
+def test_a_full_meeting_list_is_said_plainly_and_the_yes_is_kept(client, app, one_meeting_each):
+    tokens, rows = one_meeting_each
+    page = client.get(f"/me/{tokens['Eve']}/matches").get_data(as_text=True)
+    assert "You have <strong>1 of 1 meeting left</strong> to book." in page
+    _say_yes(client, tokens["Ana"], rows["Ana"])
+    page = _say_yes(client, tokens["Eve"], rows["Ana"])
+    assert "Your meeting is booked" in page
+    assert "Your meetings are full:</strong> you have 1 meeting, the most this event allows" in page
+
+    page = _say_yes(client, tokens["Eve"], rows["Ben"])
+    assert (
+        "Your meetings are full: you have 1 meeting, the most this event allows. "
+        "We kept your “I&#39;d like to meet” for Ben" in page
+    )
+    with app.app_context():
+        row = db.session.get(Suggestion, rows["Ben"])
+        assert row.answer_of(row.low_id if row.low.name == "Eve" else row.high_id) == "interested"
+
+    # Ben says yes too: they are a confirmed match, but Eve has no room for a meeting.
+    page = _say_yes(client, tokens["Ben"], rows["Ben"])
+    assert "Eve already has as many meetings as this event allows" in page
+    with app.app_context():
+        assert db.session.get(Suggestion, rows["Ben"]).confirmed
+        assert db.session.scalar(db.select(db.func.count()).select_from(Meeting)) == 1
+    page = client.get(f"/me/{tokens['Eve']}/schedule").get_data(as_text=True)
+    assert "Your meetings are full: you have 1, the most this event allows." in page
+    page = client.get(f"/me/{tokens['Ben']}/schedule").get_data(as_text=True)
+    assert "Eve already has as many meetings as this event allows." in page
+
+
+def test_a_yes_that_confirms_a_match_beyond_the_limit_says_why_nothing_was_booked(
+    client, app, one_meeting_each
+):
+    tokens, rows = one_meeting_each
+    _say_yes(client, tokens["Ana"], rows["Ana"])
+    _say_yes(client, tokens["Eve"], rows["Ana"])  # Eve's one meeting, with Ana
+    _say_yes(client, tokens["Ben"], rows["Ben"])
+    page = _say_yes(client, tokens["Eve"], rows["Ben"])
+    assert (
+        "You and Ben both want to meet. Your meetings are full: you have 1 meeting, "
+        "the most this event allows, so no meeting was booked." in page
+    )
+    page = _say_yes(client, tokens["Eve"], rows["Ben"])
+    assert "You and Ben already both want to meet" in page

@@ -18,7 +18,7 @@ from .. import bookings, mail
 from .. import suggestions as matches
 from ..attendees import apply_profile, phrase_suggestions
 from ..extensions import db
-from ..models import Attendee, Event, Suggestion
+from ..models import Attendee, Event, Meeting, Suggestion
 from ..templating import format_local
 from .forms import AnswerForm, ProfileForm, RegistrationForm
 
@@ -128,13 +128,16 @@ def profile(token: str):
 @bp.route("/me/<token>/matches")
 def suggestions(token: str):
     person = attendee_by_token(token)
+    event = person.event
     cards = matches.cards_for(person)
     return render_template(
         "attendee/matches.html",
-        event=person.event,
+        event=event,
         person=person,
         confirmed=[c for c in cards if c.confirmed],
         open_cards=[c for c in cards if not c.confirmed],
+        allowance=bookings.meeting_allowances(event, [person.id])[person.id],
+        matching_ran=matches.event_has_matches(event.id),
         form=AnswerForm(),
     )
 
@@ -166,29 +169,70 @@ def answer(token: str, suggestion_id: int):
     if meeting is not None or cancelled:
         mail.send_in_background(current_app._get_current_object())
     if form.answer.data == "declined":
-        matches.refresh_after_change(person.event)
-        db.session.commit()
+        matches.refresh_and_commit(person.event)
         message = f"Noted. We won't suggest {partner.name} again."
         if cancelled:
             message += f" Your meeting is cancelled and {partner.name} is told."
         flash(message, "info")
-    elif confirmed and meeting is not None:
-        when = format_local(meeting.starts_at, person.event.timezone, "%a %d %b at %H:%M")
+    elif was_confirmed:
+        flash(f"You and {partner.name} already both want to meet; see My schedule.", "info")
+    else:
+        flash(*_yes_notice(person, partner, confirmed, meeting))
+    return redirect(url_for("attendee.suggestions", token=token))
+
+
+def _meetings(count: int) -> str:
+    return f"{count} meeting{'s' if count != 1 else ''}"
+
+
+def _yes_notice(
+    person: Attendee, partner: Attendee, confirmed: bool, meeting: Meeting | None
+) -> tuple[str, str]:
+    """What “I'd like to meet” led to, in words: booked, waiting, or stopped by a full list.
+
+    Meetings are where scarcity binds: someone with as many meetings as the event allows
+    keeps their “yes” (it is still true, and it can be booked once a meeting is cancelled)
+    but is told plainly that no meeting can be booked now.
+    """
+    event = person.event
+    if meeting is not None:
+        when = format_local(meeting.starts_at, event.timezone, "%a %d %b at %H:%M")
         place = meeting.table_name or "online"
-        flash(
+        return (
             f"It's a match: you and {partner.name} both want to meet. "
             f"Your meeting is booked for {when} ({place}); see My schedule.",
             "success",
         )
-    elif confirmed:
-        flash(
+    allowances = bookings.meeting_allowances(event, [person.id, partner.id])
+    mine, theirs = allowances[person.id], allowances[partner.id]
+    full = f"Your meetings are full: you have {_meetings(mine.booked)}, the most this event allows"
+    if confirmed and mine.full:
+        return (
+            f"You and {partner.name} both want to meet. {full}, so no meeting was booked. "
+            f"To meet {partner.name}, cancel one of your meetings under My schedule and book "
+            "a time there.",
+            "warning",
+        )
+    if confirmed and theirs.full:
+        return (
+            f"You and {partner.name} both want to meet, but {partner.name} already has as "
+            "many meetings as this event allows, so no meeting was booked. If one of theirs "
+            "is cancelled, you can book a time under My schedule.",
+            "warning",
+        )
+    if confirmed:
+        return (
             f"It's a match: you and {partner.name} both want to meet. There is no free slot "
             "you both can make right now; the organizer will help you find one.",
             "success",
         )
-    else:
-        flash(f"Noted. We'll tell you when {partner.name} wants to meet too.", "success")
-    return redirect(url_for("attendee.suggestions", token=token))
+    if mine.full:
+        return (
+            f"{full}. We kept your “I'd like to meet” for {partner.name}: if they say yes "
+            "too, you can book a time under My schedule once you cancel another meeting.",
+            "warning",
+        )
+    return f"Noted. We'll tell you when {partner.name} wants to meet too.", "success"
 
 
 from . import schedule_views  # noqa: E402, F401 - registers the schedule pages on bp

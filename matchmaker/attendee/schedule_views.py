@@ -132,12 +132,16 @@ def schedule(token: str):
     person = attendee_by_token(token)
     meetings = bookings.attendee_meetings(person)
     feed_url, webcal_url = _feed_urls(person)
+    pending = _pending(person, meetings)
     return render_template(
         "attendee/schedule.html",
         event=person.event,
         person=person,
         agenda=_agenda(person, meetings),
-        pending=_pending(person, meetings),
+        pending=pending,
+        allowances=bookings.meeting_allowances(
+            person.event, [person.id, *(p.partner.id for p in pending)]
+        ),
         own_zone=_own_zone(person),
         feed_url=feed_url,
         webcal_url=webcal_url,
