@@ -607,3 +607,21 @@ def test_newcomers_after_a_run_get_lists_equal_to_a_full_run(app, event_id, newc
         service.forget_cached_matcher(event_id)
         run(event_id)
         assert ranked_pairs() == refreshed
+
+
+def test_people_who_join_while_a_run_is_scoring_are_included(app, event_id, monkeypatch):
+    compute = service.compute_matches
+
+    def compute_then_someone_registers(event, progress=None):
+        result = compute(event, progress)
+        make_attendee(
+            event, "late@l.org", role="student", organization="L", looking_for=["seed funding"]
+        )
+        return result
+
+    monkeypatch.setattr(service, "compute_matches", compute_then_someone_registers)
+    with app.app_context():
+        assert run(event_id).status == "done"
+        late = people(app)["late@l.org"]
+        assert "ivan@y.org" in {c.partner.email for c in service.cards_for(late)}
+        assert str(late.id) not in service.latest_run(event_id).figures["unmatched"]
