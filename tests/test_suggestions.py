@@ -165,6 +165,8 @@ def test_organizer_matching_pages(client, app, signed_in):
     event_id = signed_in
     page = client.get(f"/organizer/events/{event_id}/matching").get_data(as_text=True)
     assert "Matching has not run yet" in page
+    assert "Who may meet whom: Everyone" in page
+    assert "without suggestions" not in page and "in numbers" not in page  # nothing to count
     response = post_form(
         client,
         f"/organizer/events/{event_id}/matching/run",
