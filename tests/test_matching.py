@@ -308,12 +308,15 @@ def test_lists_are_full_where_partners_exist() -> None:
 )
 def test_lists_keep_best_first_order(settings: MatchSettings) -> None:
     result = suggest_partners(synthetic_profiles(200, seed=1), settings)
-    for suggestions in result.suggestions.values():
-        keys = [(is_weak(s.reasons), -s.score, s.partner_id) for s in suggestions]
-        if settings.exposure_penalty == 0:
-            assert keys == sorted(keys)
-        else:  # the penalty may move popular people down, never weak ones above help
-            assert [k[0] for k in keys] == sorted(k[0] for k in keys)
+    matcher = Matcher(settings).fit(synthetic_profiles(200, seed=1))
+    assert matcher.result_ == result
+    for person, suggestions in result.suggestions.items():
+        weak = [is_weak(s.reasons) for s in suggestions]
+        assert weak == sorted(weak)  # exposure rules never lift a weak pair above help
+        if settings.exposure_penalty == 0 and settings.max_exposure is None:
+            row = matcher._index[person]
+            keys = matcher._cand_key[row, : len(suggestions)].tolist()
+            assert keys == sorted(keys, reverse=True)
 
 
 def test_exposure_penalty_spreads_suggestions() -> None:

@@ -10,7 +10,7 @@ from matchmaker.choices import MEETING_MODES, ROLES
 _EVERYONE = frozenset(ROLES)
 
 #: Weight of "how much I can help them" next to "how much they can help me" (1).
-DEFAULT_RECIPROCITY = 0.1
+DEFAULT_RECIPROCITY = 0.3
 
 #: Who may meet whom. A pair is allowed when either side lists the other's role, so the
 #: matrix is symmetric even if an organizer writes only one direction. The default lets
