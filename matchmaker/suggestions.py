@@ -407,7 +407,9 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
         statement = select(*PROFILE_COLUMNS).where(Attendee.event_id == event.id)
         if cached.stamp is not None:
             statement = statement.where(Attendee.updated_at > cached.stamp)
-        rows = db.session.execute(statement.limit(BATCH_REFIT_AT + 1)).all()
+        # In id order, so that every database applies the same edits in the same order.
+        statement = statement.order_by(Attendee.id).limit(BATCH_REFIT_AT + 1)
+        rows = db.session.execute(statement).all()
         if len(rows) > BATCH_REFIT_AT:
             return None
         changed: set[int] = set()
