@@ -502,3 +502,30 @@ def test_reasons_are_grouped_per_kind() -> None:
         "They can help with: fundraising, pricing (you look for: seed funding)",
         "You both care about: fintech, education",
     ]
+
+
+def test_reasons_in_batch_equal_reasons_one_by_one() -> None:
+    profiles = synthetic_profiles(300, seed=4)
+    matcher = Matcher(MatchSettings(top_k=5)).fit(profiles)
+    pairs = [(p, s.partner_id) for p, row in matcher.result_.suggestions.items() for s in row]
+    assert len(pairs) > 1000
+    assert matcher._batch_reasons(pairs) == [matcher._reasons(v, p) for v, p in pairs]
+
+
+def test_dense_rows_give_the_same_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchmaker.matching import engine
+
+    profiles = synthetic_profiles(300, seed=9)
+    sparse = suggest_partners(profiles)
+    monkeypatch.setattr(engine, "DENSE_SHARE", 50)
+    monkeypatch.setattr(engine, "DENSE_MIN_HOLDERS", 1)
+    matcher = Matcher().fit(profiles)
+    assert any(len(rows) for rows in matcher._dense[1::2])  # some terms did go dense
+    dense = matcher.result_
+    for person, suggestions in sparse.suggestions.items():
+        assert [s.partner_id for s in dense.suggestions[person]] == [
+            s.partner_id for s in suggestions
+        ]
+        assert [s.score for s in dense.suggestions[person]] == pytest.approx(
+            [s.score for s in suggestions], abs=1e-5
+        )

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numba
 import numpy as np
@@ -42,6 +43,11 @@ BREADTH_CAP = 25
 #: people's needs (summed help) someone's offers cover. Gently favours people who can help
 #: many; larger exponents raised HR@10 further but lost the askers whose helper is not busy.
 DEMAND_EXPONENT = 0.25
+#: Terms held by at least 1/DENSE_SHARE of the attendees are swept as dense rows.
+DENSE_SHARE = 64
+DENSE_MIN_HOLDERS = 64
+#: Bytes allowed for dense rows per field (terms x attendees x 4).
+DENSE_BUDGET = 192 * 2**20
 #: Candidates ranked exactly per attendee, as a multiple of top_k, when an exposure rule
 #: may move some of them out of the list.
 DEPTH_FACTOR = 3
@@ -49,9 +55,12 @@ DEPTH_FACTOR = 3
 REASONS_PER_DIRECTION = 3
 #: Phrases longer than this (in words) are quoted by their matching part.
 QUOTE_WORDS = 7
+#: Above this many lists to explain at once, reasons come from the kernel.
+BATCH_REASONS = 2000
 
 _ROLE_IDS = {role: i for i, role in enumerate(ROLES)}
 _MODE_IDS = {mode: i for i, mode in enumerate(MEETING_MODES)}
+_DIRECTIONS = ("they_help", "you_help", "shared")
 _UNMATCHED = ("no_compatible_partner", "no_shared_availability", "no_shared_topics")
 _WORD = re.compile(r"\S+")
 
@@ -118,6 +127,26 @@ def _postings(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray
     )
 
 
+def _dense_rows(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """Dense float32 columns (term -> value per person) for the terms many people hold.
+
+    A term held by at least 1/DENSE_SHARE of the people is cheaper to add as one contiguous
+    row than to scatter through its posting list; rows are capped by `DENSE_BUDGET` bytes.
+    Returns the row of each term (-1: sparse) and the rows.
+    """
+    n_people, n_terms = matrix.shape
+    held = np.bincount(matrix.indices, minlength=n_terms)
+    common = np.flatnonzero(held >= max(n_people / DENSE_SHARE, DENSE_MIN_HOLDERS))
+    common = common[np.argsort(-held[common], kind="stable")]
+    common = np.sort(common[: DENSE_BUDGET // (4 * max(n_people, 1))])
+    row_of = np.full(n_terms, -1, dtype=np.int64)
+    row_of[common] = np.arange(len(common))
+    dense = np.ascontiguousarray(matrix[:, common].T.toarray(), dtype=np.float32)
+    if not len(common):
+        dense = np.zeros((0, n_people), dtype=np.float32)
+    return row_of, dense
+
+
 def _arrays(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (
         matrix.indptr.astype(np.int64),
@@ -126,19 +155,25 @@ def _arrays(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def _quote(text: str, matched: set[str]) -> str:
+@lru_cache(maxsize=65536)
+def _word_stems(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each whitespace-separated word of *text* with the stems it holds."""
+    return tuple((word, tuple(stem(t) for t in tokenize(word))) for word in _WORD.findall(text))
+
+
+@lru_cache(maxsize=65536)
+def _quote(text: str, matched: frozenset[str]) -> str:
     """The part of a long phrase around the words that matched, with ellipses."""
-    words = _WORD.findall(text)
+    words = _word_stems(text)
     if len(words) <= QUOTE_WORDS:
         return text
-    hits = [
-        i for i, word in enumerate(words) if any(stem(t) in matched for t in tokenize(word))
-    ]
+    hits = [i for i, (_, stems) in enumerate(words) if any(s in matched for s in stems)]
+    plain = [word for word, _ in words]
     if not hits:
-        return " ".join(words[:QUOTE_WORDS]) + " …"
+        return " ".join(plain[:QUOTE_WORDS]) + " …"
     start = max(hits[0] - 2, 0)
     stop = min(max(hits[-1] + 3, start + 3), len(words), start + QUOTE_WORDS)
-    snippet = " ".join(words[start:stop])
+    snippet = " ".join(plain[start:stop])
     return f"{'… ' if start else ''}{snippet}{' …' if stop < len(words) else ''}"
 
 
@@ -347,6 +382,7 @@ class Matcher:
             *_arrays(needs), *_arrays(offers), *_arrays(interests),
             *_postings(offers), *_postings(needs), *_postings(interests),
         )  # fmt: skip
+        self._dense = (*_dense_rows(offers), *_dense_rows(needs), *_dense_rows(interests))
         breadth = np.array(
             [min(len(p.offers), BREADTH_CAP) for p in people], dtype=np.float64
         )
@@ -443,8 +479,8 @@ class Matcher:
         for start in range(0, len(viewers), chunk):
             block = viewers[start : start + chunk]
             kernels.rank(
-                block, n, *self._kernel_args(), self._depth, self._cand_idx, self._cand_key,
-                self._cand_cnt, min(len(block), 8 * threads),
+                block, n, *self._kernel_args(), *self._dense, self._depth, self._cand_idx,
+                self._cand_key, self._cand_cnt, min(len(block), 8 * threads),
             )  # fmt: skip
             if progress:
                 progress(min(start + chunk, len(viewers)), len(viewers))
@@ -517,6 +553,14 @@ class Matcher:
                 del cache[key]
             for pid in changed:
                 self._holders.pop(pid, None)
+        missing = [
+            (pid, partner)
+            for pid, row in zip(id_list, partner_ids, strict=True)
+            for partner in row
+            if partner >= 0 and (pid, partner) not in cache
+        ]
+        if len(missing) > BATCH_REASONS:
+            cache.update(zip(missing, self._batch_reasons(missing), strict=True))
         lists: dict[int, list[Suggestion]] = {}
         for p, pid in enumerate(id_list):
             row = []
@@ -556,6 +600,75 @@ class Matcher:
             if yours and others:
                 out.extend(self._phrase_matches(direction, yours, others, holders))
         return tuple(out)
+
+    def _batch_reasons(self, pairs: list[tuple[int, int]]) -> list[tuple[Reason, ...]]:
+        """`_reasons` for many pairs at once, through the kernel; the same result."""
+        fields = ("offers", "needs", "interests")
+        people = [self._people[pid] for pid in self._ids.tolist()]
+        texts: list[str] = []
+        terms: list[tuple[int, ...]] = []
+        person_ptr = np.zeros((3, len(people) + 1), dtype=np.int64)
+        for f, name in enumerate(fields):
+            person_ptr[f, 0] = len(texts)
+            for i, person in enumerate(people):
+                for text, ids in getattr(person, name):
+                    texts.append(text)
+                    terms.append(tuple(sorted(ids)))
+                person_ptr[f, i + 1] = len(texts)
+        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+        phrase_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=phrase_ptr[1:])
+        phrase_terms = np.fromiter(
+            (t for row in terms for t in row), dtype=np.int64, count=int(phrase_ptr[-1])
+        )
+        index = self._index
+        viewers = np.array([index[v] for v, _ in pairs], dtype=np.int64)
+        partners = np.array([index[p] for _, p in pairs], dtype=np.int64)
+        idf = np.asarray(self.idf_, dtype=np.float64)
+        # they_help: my needs x their offers; you_help: my offers x their needs; shared.
+        mine, theirs = np.array([1, 0, 2]), np.array([0, 1, 2])
+        text_ids: dict[str, int] = {}
+        text_of = np.fromiter(
+            (text_ids.setdefault(t, len(text_ids)) for t in texts), dtype=np.int64,
+            count=len(texts),
+        )  # fmt: skip
+        n_texts = max(len(text_ids), 1)
+        names = self._term_names
+        out: list[tuple[Reason, ...]] = []
+        made: dict[int, Reason] = {}
+        for start in range(0, len(pairs), 65536):
+            raw = kernels.pair_reasons(
+                viewers[start : start + 65536], partners[start : start + 65536], mine,
+                theirs, person_ptr, phrase_ptr, phrase_terms, idf, REASONS_PER_DIRECTION,
+            )  # fmt: skip
+            flat = raw.reshape(len(raw), -1, 2)
+            pair, slot = np.nonzero(flat[:, :, 0] >= 0)  # row-major: each pair's order kept
+            mine_at, theirs_at = flat[pair, slot, 0], flat[pair, slot, 1]
+            direction = slot // REASONS_PER_DIRECTION
+            # The same two texts in the same direction make the same reason: build it once.
+            key = (direction * n_texts + text_of[mine_at]) * n_texts + text_of[theirs_at]
+            unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            reasons = []
+            for code, at in zip(unique.tolist(), first.tolist(), strict=True):
+                reason = made.get(code)
+                if reason is None:
+                    i, j = int(mine_at[at]), int(theirs_at[at])
+                    mine_text, their_text = texts[i], texts[j]
+                    if len(mine_text) > 40 or len(their_text) > 40:
+                        shared_terms = set(terms[i]) & set(terms[j])
+                        matched = frozenset(names[t] for t in shared_terms)
+                        quoted = (_quote(mine_text, matched), _quote(their_text, matched))
+                    else:
+                        quoted = (mine_text, their_text)
+                    reason = made[code] = Reason(_DIRECTIONS[int(direction[at])], *quoted)
+                reasons.append(reason)
+            ordered = [reasons[u] for u in inverse.tolist()]
+            counts = np.bincount(pair, minlength=len(raw)).tolist()
+            position = 0
+            for count in counts:
+                out.append(tuple(ordered[position : position + count]))
+                position += count
+        return out
 
     def _holders_of(self, pid: int) -> tuple[dict[int, list[int]], ...]:
         """Per field of one person: term -> positions of the phrases that hold it."""
@@ -605,7 +718,7 @@ class Matcher:
             mine_text, mine_terms = yours[i]
             their_text, their_terms = others[j]
             if len(mine_text) > 40 or len(their_text) > 40:
-                matched = {names[t] for t in set(mine_terms) & set(their_terms)}
+                matched = frozenset(names[t] for t in set(mine_terms) & set(their_terms))
                 quoted = (_quote(mine_text, matched), _quote(their_text, matched))
             else:
                 quoted = (mine_text, their_text)
@@ -697,7 +810,9 @@ class Matcher:
         worst_idx = self._cand_idx[viewers, depth - 1]
         better = (
             (self._cand_cnt[viewers] < depth)
-            | (keys > worst_key)
+            # Scores are summed in float32 in another order here: judge with a margin, so a
+            # viewer is re-ranked (harmlessly) rather than missed on a rounding difference.
+            | (keys > worst_key - 1e-5)
             | ((keys == worst_key) & (p < worst_idx))
         )
         return viewers[better].tolist()

@@ -6,9 +6,8 @@ sorted by id, so "lower index" means "lower id" and ties are broken the same way
 A viewer's candidates are scored through inverted indexes (term -> people holding it): the
 viewer's needs walk the offer postings (how much each candidate can help the viewer), the
 viewer's offers walk the need postings (how much the viewer can help each candidate) and
-interests walk the interest postings. Each thread keeps dense accumulators the size of the
-event and a list of the people it touched, so the cost is the number of postings walked, not
-the number of pairs.
+interests walk the interest postings. Terms that many people hold are stored as dense rows
+and added in one contiguous sweep, which costs less than scattering a long posting list.
 """
 
 from __future__ import annotations
@@ -21,24 +20,6 @@ HELP_TIER = 2.0
 
 
 @njit(cache=True, inline="always")
-def _walk(terms_ptr, terms_col, terms_val, v, post_ptr, post_person, post_val, weight, acc,
-          stamp, touched, n_touched, mark):  # fmt: skip
-    """Add ``weight * value(v, t) * value(a, t)`` to ``acc[a]`` for every term t of v."""
-    for e in range(terms_ptr[v], terms_ptr[v + 1]):
-        t = terms_col[e]
-        w = weight * terms_val[e]
-        for f in range(post_ptr[t], post_ptr[t + 1]):
-            a = post_person[f]
-            if stamp[a] != mark:
-                stamp[a] = mark
-                acc[a] = 0.0
-                touched[n_touched] = a
-                n_touched += 1
-            acc[a] += w * post_val[f]
-    return n_touched
-
-
-@njit(cache=True, inline="always")
 def _allowed(v, a, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
     if a == v or not compat[cls_of[v], cls_of[a]]:
         return False
@@ -48,38 +29,6 @@ def _allowed(v, a, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
         if decl_idx[e] == a:
             return False
     return True
-
-
-@njit(cache=True)
-def _score_viewer(v, need_ptr, need_col, need_val, offer_ptr, offer_col, offer_val, int_ptr,
-                  int_col, int_val, op_ptr, op_person, op_val, np_ptr, np_person, np_val,
-                  ip_ptr, ip_person, ip_val, reciprocity, shared_weight, prior, help_acc,
-                  int_acc, stamp_h, stamp_i, touched, mark):  # fmt: skip
-    """Accumulate viewer v's scores; return how many people were touched."""
-    n_touched = 0
-    n_touched = _walk(need_ptr, need_col, need_val, v, op_ptr, op_person, op_val, 1.0,
-                      help_acc, stamp_h, touched, n_touched, mark)  # fmt: skip
-    if reciprocity > 0.0:
-        n_touched = _walk(offer_ptr, offer_col, offer_val, v, np_ptr, np_person, np_val,
-                          reciprocity, help_acc, stamp_h, touched, n_touched, mark)  # fmt: skip
-    if shared_weight > 0.0:
-        # Interests use their own stamp so that a person reached only through interests is
-        # still listed once: they are appended to `touched` only if help did not reach them.
-        for e in range(int_ptr[v], int_ptr[v + 1]):
-            t = int_col[e]
-            w = shared_weight * int_val[e]
-            for f in range(ip_ptr[t], ip_ptr[t + 1]):
-                a = ip_person[f]
-                if stamp_i[a] != mark:
-                    stamp_i[a] = mark
-                    int_acc[a] = 0.0
-                    if stamp_h[a] != mark:
-                        stamp_h[a] = mark
-                        help_acc[a] = 0.0
-                        touched[n_touched] = a
-                        n_touched += 1
-                int_acc[a] += w * ip_val[f]
-    return n_touched
 
 
 @njit(cache=True, inline="always")
@@ -102,48 +51,79 @@ def _insert(keys, idx, count, depth, key, a):
     return count
 
 
+@njit(cache=True, inline="always")
+def _add_terms(terms_ptr, terms_col, terms_val, v, post_ptr, post_person, post_val, dense_row,
+               dense, weight, acc):  # fmt: skip
+    """``acc[a] += weight * value(v, t) * value(a, t)`` for every term t of v.
+
+    Terms held by many people have a dense row (one value per person), added as one
+    contiguous sweep; the others are scattered through their posting lists.
+    """
+    n = acc.shape[0]
+    for e in range(terms_ptr[v], terms_ptr[v + 1]):
+        t = terms_col[e]
+        w = weight * terms_val[e]
+        row = dense_row[t]
+        if row >= 0:
+            source = dense[row]
+            for a in range(n):
+                acc[a] += w * source[a]
+        else:
+            for f in range(post_ptr[t], post_ptr[t + 1]):
+                acc[post_person[f]] += w * post_val[f]
+
+
 @njit(cache=True, parallel=True)
 def rank(viewers, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col, offer_val,
          int_ptr, int_col, int_val, op_ptr, op_person, op_val, np_ptr, np_person, np_val,
          ip_ptr, ip_person, ip_val, reciprocity, shared_weight, prior, cls_of, org_of, compat,
-         exclude_org, decl_ptr, decl_idx, depth, out_idx, out_key, out_cnt, n_chunks):  # fmt: skip
+         exclude_org, decl_ptr, decl_idx, offer_row, offer_dense, need_row, need_dense,
+         int_row, int_dense, depth, out_idx, out_key, out_cnt, n_chunks):  # fmt: skip
     """Exact top-`depth` candidates of every viewer, written to row v of the outputs.
 
     The ranking key is ``score`` for pairs that only share interests and
     ``HELP_TIER + score`` for pairs where someone can help, with
     ``score = prior[a] * (help(a->v) + reciprocity * help(v->a) + shared) / norm``.
+    Each thread keeps dense accumulators the size of the event: the viewer's needs walk
+    the offer postings, its offers the need postings, its interests the interest postings.
     """
     norm = 1.0 + reciprocity + shared_weight
     n_viewers = viewers.shape[0]
     for c in prange(n_chunks):
-        help_acc = np.zeros(n_people, np.float64)
-        int_acc = np.zeros(n_people, np.float64)
-        stamp_h = np.full(n_people, -1, np.int64)
-        stamp_i = np.full(n_people, -1, np.int64)
-        touched = np.empty(n_people, np.int64)
+        help_acc = np.zeros(n_people, np.float32)
+        int_acc = np.zeros(n_people, np.float32)
         keys = np.empty(depth, np.float64)
         idx = np.empty(depth, np.int64)
         for t in range(c, n_viewers, n_chunks):
             v = viewers[t]
-            n_touched = _score_viewer(
-                v, need_ptr, need_col, need_val, offer_ptr, offer_col, offer_val, int_ptr,
-                int_col, int_val, op_ptr, op_person, op_val, np_ptr, np_person, np_val, ip_ptr,
-                ip_person, ip_val, reciprocity, shared_weight, prior, help_acc, int_acc,
-                stamp_h, stamp_i, touched, v,
-            )  # fmt: skip
+            help_acc[:] = 0.0
+            _add_terms(need_ptr, need_col, need_val, v, op_ptr, op_person, op_val, offer_row,
+                       offer_dense, 1.0, help_acc)  # fmt: skip
+            if reciprocity > 0.0:
+                _add_terms(offer_ptr, offer_col, offer_val, v, np_ptr, np_person, np_val,
+                           need_row, need_dense, reciprocity, help_acc)  # fmt: skip
+            has_int = shared_weight > 0.0 and int_ptr[v + 1] > int_ptr[v]
+            if has_int:
+                int_acc[:] = 0.0
+                _add_terms(int_ptr, int_col, int_val, v, ip_ptr, ip_person, ip_val, int_row,
+                           int_dense, shared_weight, int_acc)  # fmt: skip
             count = 0
-            for j in range(n_touched):
-                a = touched[j]
+            floor = -1.0
+            for a in range(n_people):
                 h = help_acc[a]
-                s = int_acc[a] if stamp_i[a] == v else 0.0
+                s = int_acc[a] if has_int else 0.0
                 if h <= 0.0 and s <= 0.0:
-                    continue
-                if not _allowed(v, a, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
                     continue
                 key = prior[a] * (h + s) / norm
                 if h > 0.0:
                     key += HELP_TIER
+                if count == depth and key < floor:
+                    continue
+                if not _allowed(v, a, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
+                    continue
                 count = _insert(keys, idx, count, depth, key, a)
+                if count == depth:
+                    floor = keys[depth - 1]
             for r in range(count):
                 out_idx[v, r] = idx[r]
                 out_key[v, r] = keys[r]
@@ -258,4 +238,73 @@ def explain_unmatched(people, person_role, person_cls, person_org, empty, decl_p
                 break
             best = 1
         out[t] = best
+    return out
+
+
+@njit(cache=True, inline="always")
+def _overlap(terms, a0, a1, b0, b1, idf):
+    """Sum of idf over the terms two phrases share (both term lists sorted)."""
+    w = 0.0
+    i, j = a0, b0
+    while i < a1 and j < b1:
+        if terms[i] == terms[j]:
+            w += idf[terms[i]]
+            i += 1
+            j += 1
+        elif terms[i] < terms[j]:
+            i += 1
+        else:
+            j += 1
+    return w
+
+
+@njit(cache=True, parallel=True)
+def pair_reasons(viewers, partners, field_mine, field_theirs, person_ptr, phrase_ptr,
+                 phrase_terms, idf, limit):  # fmt: skip
+    """For each (viewer, partner) and each direction, the best phrase matches.
+
+    Direction d compares the viewer's phrases of field ``field_mine[d]`` with the partner's
+    phrases of field ``field_theirs[d]``. ``person_ptr[f]`` gives each person's phrase range
+    in field f (phrases of all fields share one numbering), ``phrase_ptr`` each phrase's
+    sorted terms. For each of the viewer's phrases the partner's phrase sharing the most
+    specificity is found; the best ``limit`` of those are kept, best first, a partner's
+    phrase used once. Output ``(pairs, directions, limit, 2)`` phrase numbers, -1 if none.
+    """
+    n_pairs = viewers.shape[0]
+    n_dir = field_mine.shape[0]
+    out = np.full((n_pairs, n_dir, limit, 2), -1, np.int64)
+    for q in prange(n_pairs):
+        v = viewers[q]
+        p = partners[q]
+        for d in range(n_dir):
+            fm = field_mine[d]
+            ft = field_theirs[d]
+            m0, m1 = person_ptr[fm, v], person_ptr[fm, v + 1]
+            t0, t1 = person_ptr[ft, p], person_ptr[ft, p + 1]
+            if m0 == m1 or t0 == t1:
+                continue
+            weights = np.zeros(m1 - m0, np.float64)
+            best = np.full(m1 - m0, -1, np.int64)
+            for i in range(m0, m1):
+                for j in range(t0, t1):
+                    w = _overlap(phrase_terms, phrase_ptr[i], phrase_ptr[i + 1],
+                                 phrase_ptr[j], phrase_ptr[j + 1], idf)  # fmt: skip
+                    if w > weights[i - m0]:
+                        weights[i - m0] = w
+                        best[i - m0] = j
+            used = np.zeros(t1 - t0, np.uint8)
+            found = 0
+            while found < limit:
+                top = -1
+                for i in range(m1 - m0):
+                    if best[i] >= 0 and not used[best[i] - t0]:
+                        if top < 0 or weights[i] > weights[top]:
+                            top = i
+                if top < 0:
+                    break
+                out[q, d, found, 0] = m0 + top
+                out[q, d, found, 1] = best[top]
+                used[best[top] - t0] = 1
+                best[top] = -1
+                found += 1
     return out
