@@ -243,7 +243,8 @@ class Matcher:
         clone._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
         clone._cand_key = np.zeros((n, self._depth), dtype=np.float64)
         clone._cand_cnt = np.zeros(n, dtype=np.int64)
-        clone._lists, clone._reason_cache, clone._holders = {}, {}, {}
+        clone._lists, clone._holders = {}, {}
+        clone.__dict__.pop("_shown_rows", None)
         with _collector_paused():
             clone._rank(np.arange(n, dtype=np.int64))
             clone._finish(changed=None)
@@ -279,7 +280,7 @@ class Matcher:
         self._rows: dict[int, tuple[Row, Row, Row]] = {
             pid: self._vectors(person) for pid, person in self._people.items()
         }
-        self._reason_cache: dict[tuple[int, int], tuple[Reason, ...]] = {}
+        self.__dict__.pop("_shown_rows", None)
         self._holders: dict[int, tuple[dict[int, list[int]], ...]] = {}
         self._build()
         n = len(self._ids)
@@ -547,30 +548,44 @@ class Matcher:
         old = self._lists
         partner_ids = np.where(fin_idx >= 0, self._ids[np.maximum(fin_idx, 0)], -1).tolist()
         scores = self._shown_scores(fin_idx, fin_key).tolist()
-        cache = self._reason_cache
         if changed:
-            for key in [key for key in cache if key[0] in changed or key[1] in changed]:
-                del cache[key]
             for pid in changed:
                 self._holders.pop(pid, None)
-        missing = [
-            (pid, partner)
-            for pid, row in zip(id_list, partner_ids, strict=True)
-            for partner in row
-            if partner >= 0 and (pid, partner) not in cache
+        pids = np.array(partner_ids, dtype=np.int64).reshape(n, -1)
+        shown = np.array(scores, dtype=np.float64).reshape(n, -1).round(6)
+        dirty = np.ones(n, dtype=bool)
+        previous_rows = getattr(self, "_shown_rows", None)
+        if changed is not None and previous_rows is not None and n:
+            old_pids, old_shown, old_row = previous_rows
+            rows = np.array([old_row.get(pid, -1) for pid in id_list], dtype=np.int64)
+            known = rows >= 0
+            same = np.zeros(n, dtype=bool)
+            if old_pids.shape[1] == pids.shape[1]:
+                same[known] = (old_pids[rows[known]] == pids[known]).all(axis=1) & (
+                    old_shown[rows[known]] == shown[known]
+                ).all(axis=1)
+            subjects = np.array(sorted(changed), dtype=np.int64)
+            dirty = ~same | np.isin(self._ids, subjects) | np.isin(pids, subjects).any(axis=1)
+        self._shown_rows = (pids, shown, {pid: i for i, pid in enumerate(id_list)})
+        dirty_rows = np.flatnonzero(dirty).tolist()
+        wanted = [
+            (id_list[p], partner) for p in dirty_rows for partner in partner_ids[p] if partner >= 0
         ]
-        if len(missing) > BATCH_REASONS:
-            cache.update(zip(missing, self._batch_reasons(missing), strict=True))
+        if len(wanted) > BATCH_REASONS:
+            explained = dict(zip(wanted, self._batch_reasons(wanted), strict=True))
+        else:
+            explained = {pair: self._reasons(*pair) for pair in wanted}
         lists: dict[int, list[Suggestion]] = {}
+        dirty_set = set(dirty_rows)
         for p, pid in enumerate(id_list):
-            row = []
-            for partner, score in zip(partner_ids[p], scores[p], strict=True):
-                if partner < 0:
-                    break
-                reasons = cache.get((pid, partner))
-                if reasons is None:
-                    reasons = cache[(pid, partner)] = self._reasons(pid, partner)
-                row.append(Suggestion(partner, round(score, 6), reasons))
+            if p not in dirty_set:
+                lists[pid] = old[pid]
+                continue
+            row = [
+                Suggestion(partner, round(score, 6), explained[(pid, partner)])
+                for partner, score in zip(partner_ids[p], scores[p], strict=True)
+                if partner >= 0
+            ]
             previous = old.get(pid)
             lists[pid] = previous if previous == row else row
         self._lists = lists
