@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from itertools import chain
 
 import numba
 import numpy as np
@@ -65,7 +66,7 @@ _UNMATCHED = ("no_compatible_partner", "no_shared_availability", "no_shared_topi
 _WORD = re.compile(r"\S+")
 
 Progress = Callable[[int, int], None]
-Row = tuple[np.ndarray, np.ndarray]
+Row = tuple[list[int], list[float]]
 
 
 @contextmanager
@@ -108,11 +109,9 @@ def _csr(rows: Sequence[Row], n_cols: int) -> sp.csr_matrix:
     lengths = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
     ptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum(lengths, out=ptr[1:])
-    if rows and ptr[-1]:
-        cols = np.concatenate([r[0] for r in rows]).astype(np.int64)
-        vals = np.concatenate([r[1] for r in rows]).astype(np.float64)
-    else:
-        cols, vals = np.zeros(0, np.int64), np.zeros(0, np.float64)
+    total = int(ptr[-1])
+    cols = np.fromiter(chain.from_iterable(r[0] for r in rows), dtype=np.int64, count=total)
+    vals = np.fromiter(chain.from_iterable(r[1] for r in rows), dtype=np.float64, count=total)
     return sp.csr_matrix((vals, cols, ptr), shape=(len(rows), max(n_cols, 1)))
 
 
@@ -261,6 +260,7 @@ class Matcher:
         self.__dict__.pop("need_mass_", None)
         self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
         self._terms_of: dict[str, tuple[str, ...]] = {}
+        self._ids_of_text: dict[str, tuple[int, ...]] = {}
         self.vocabulary_: dict[str, int] = {}
         self._term_names: list[str] = []
         self._profiles = {p.id: p for p in profiles}
@@ -299,6 +299,12 @@ class Matcher:
         return terms
 
     def _term_ids(self, text: str) -> tuple[int, ...]:
+        ids = self._ids_of_text.get(text)
+        if ids is None:
+            ids = self._ids_of_text[text] = self._new_term_ids(text)
+        return ids
+
+    def _new_term_ids(self, text: str) -> tuple[int, ...]:
         vocabulary = self.vocabulary_
         out = []
         for term in self._terms(text):
@@ -342,24 +348,20 @@ class Matcher:
                 counts[t] = counts.get(t, 0) + 1
         length = sum(counts.values())
         scale = K1 * (1 - LENGTH_NORM + LENGTH_NORM * length / self._avg_offer_len)
-        offer_cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-        tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-        offer = (offer_cols, tf * (K1 + 1) / (tf + scale))
+        offer = (list(counts), [tf * (K1 + 1) / (tf + scale) for tf in counts.values()])
 
         weights: dict[int, float] = {}
         for _, terms in person.needs:  # each need phrase weighs the same, shared by its terms
             mass = sum(idf[t] for t in terms)
             for t in terms:
                 weights[t] = weights.get(t, 0.0) + idf[t] / mass
+        total = sum(weights.values())
         need_terms = sorted(weights)
-        need_idf = np.array([weights[t] for t in need_terms], dtype=np.float64)
-        total = need_idf.sum()
-        need = (np.array(need_terms, dtype=np.int64), need_idf / total if total else need_idf)
+        need = (need_terms, [weights[t] / total for t in need_terms])
 
         int_terms = sorted({t for _, terms in person.interests for t in terms})
-        int_idf = np.array([idf[t] for t in int_terms], dtype=np.float64)
-        norm = math.sqrt(float(int_idf @ int_idf)) if len(int_idf) else 0.0
-        interest = (np.array(int_terms, dtype=np.int64), int_idf / norm if norm else int_idf)
+        norm = math.sqrt(sum(idf[t] ** 2 for t in int_terms))
+        interest = (int_terms, [idf[t] / norm for t in int_terms])
         return offer, need, interest
 
     # -- arrays ----------------------------------------------------------------------------
@@ -568,6 +570,7 @@ class Matcher:
             dirty = ~same | np.isin(self._ids, subjects) | np.isin(pids, subjects).any(axis=1)
         self._shown_rows = (pids, shown, {pid: i for i, pid in enumerate(id_list)})
         dirty_rows = np.flatnonzero(dirty).tolist()
+        shown_list = shown.tolist()
         wanted = [
             (id_list[p], partner) for p in dirty_rows for partner in partner_ids[p] if partner >= 0
         ]
@@ -582,8 +585,8 @@ class Matcher:
                 lists[pid] = old[pid]
                 continue
             row = [
-                Suggestion(partner, round(score, 6), explained[(pid, partner)])
-                for partner, score in zip(partner_ids[p], scores[p], strict=True)
+                Suggestion(partner, score, explained[(pid, partner)])
+                for partner, score in zip(partner_ids[p], shown_list[p], strict=True)
                 if partner >= 0
             ]
             previous = old.get(pid)
