@@ -31,21 +31,26 @@ Every phrase becomes *terms*: its content words (normalised, aliased and stemmed
 phrase (a question, a sentence) therefore counts through its words, and a short one also as
 a whole. Each term has a specificity ``idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))``: a
 need that few people share (quantum error correction) weighs more than one everybody has
-(python). With ``tf`` the number of A's offers that mention a term, B's needs ``N_B``::
+(python). With ``tf`` the number of A's offers that mention a term::
 
-    offer(A, t)  = tf (K1 + 1) / (tf + K1)           (BM25 saturation, K1 = 1.2)
-    help(A -> B) = sum over t in N_B of idf(t) offer(A, t) / sum over t in N_B of idf(t)
+    offer(A, t)  = tf (K1 + 1) / (tf + K1)               BM25 saturation, K1 = 0.6, no length
+                                                          normalisation
+    need(B, t)   = sum over B's need phrases q holding t of idf(t) / idf(q), normalised to
+                   sum to 1 (each need phrase weighs the same, shared among its terms)
+    help(A -> B) = sum over t of need(B, t) offer(A, t)
     shared(A, B) = cosine of the idf-weighted interests
-    prior(A)     = (1 + 0.2 breadth(A)) / 1.2,  breadth = log(1 + min(#offers, 25)) / log 26
+    prior(A)     = (1 + 0.2 breadth(A)) / 1.2 * (1 + demand(A)) ** 0.25
     score_B(A)   = prior(A) (help(A -> B) + r help(B -> A) + 0.2 shared(A, B)) / (1 + r + 0.2)
 
 ``score_B(A)`` ranks A in B's list: first how much A can help B, then ("you get as much as
-you give") how much B can help A with weight ``r = MatchSettings.reciprocity`` (0.1 by
-default), then shared interests. The saturation means a second mention of the same need
-adds less than the first; there is no length normalisation (BM25's b = 0) and the breadth
-prior rewards people who offer more, so listing more is never punished. Pairs where someone can
-help always rank above pairs that only share interests (those are labelled as weak);
-pairs scoring 0 are never suggested. Displayed scores are capped at 1.
+you give") how much B can help A, with weight ``r = MatchSettings.reciprocity`` (0.3 by
+default), then shared interests. ``breadth`` is ``log(1 + #offers) / log 26`` (capped at 25
+offers) and ``demand`` how much of everyone's needs A's offers cover (``sum over people of
+help(A -> them)`` with the needs seen by ``fit``): people who can help with more, and with
+what many need, are more likely to help, so listing more is never punished. The score people
+see is the fit without the prior, in [0, 1]. Pairs where someone can help always rank above
+pairs that only share interests (those are labelled as weak); pairs scoring 0 are never
+suggested.
 
 These defaults were chosen on real "who helped whom" data: Stack Exchange sites where the
 accepted answer says who helped whom (``scripts/eval_matching.py``, protocol in
