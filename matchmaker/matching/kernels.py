@@ -87,11 +87,12 @@ def rank(viewers, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col, 
     Each thread keeps dense accumulators the size of the event: the viewer's needs walk
     the offer postings, its offers the need postings, its interests the interest postings.
     """
-    norm = 1.0 + reciprocity + shared_weight
+    scale = prior / (1.0 + reciprocity + shared_weight)
     n_viewers = viewers.shape[0]
     for c in prange(n_chunks):
         help_acc = np.zeros(n_people, np.float32)
         int_acc = np.zeros(n_people, np.float32)
+        key_buf = np.empty(n_people, np.float64)
         keys = np.empty(depth, np.float64)
         idx = np.empty(depth, np.int64)
         for t in range(c, n_viewers, n_chunks):
@@ -107,17 +108,21 @@ def rank(viewers, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col, 
                 int_acc[:] = 0.0
                 _add_terms(int_ptr, int_col, int_val, v, ip_ptr, ip_person, ip_val, int_row,
                            int_dense, shared_weight, int_acc)  # fmt: skip
+            # Keys for everyone in one branch-free sweep, then a cheap filter: once the
+            # list is full almost every candidate falls below its floor at one comparison.
+            if has_int:
+                for a in range(n_people):
+                    h = help_acc[a]
+                    key_buf[a] = scale[a] * (h + int_acc[a]) + (HELP_TIER if h > 0.0 else 0.0)
+            else:
+                for a in range(n_people):
+                    h = help_acc[a]
+                    key_buf[a] = scale[a] * h + (HELP_TIER if h > 0.0 else 0.0)
             count = 0
-            floor = -1.0
+            floor = 0.0
             for a in range(n_people):
-                h = help_acc[a]
-                s = int_acc[a] if has_int else 0.0
-                if h <= 0.0 and s <= 0.0:
-                    continue
-                key = prior[a] * (h + s) / norm
-                if h > 0.0:
-                    key += HELP_TIER
-                if count == depth and key < floor:
+                key = key_buf[a]
+                if key <= floor:
                     continue
                 if not _allowed(v, a, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
                     continue
@@ -179,7 +184,7 @@ def column_keys(p, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col,
             continue
         if not _allowed(v, p, cls_of, org_of, compat, exclude_org, decl_ptr, decl_idx):
             continue
-        key = prior[p] * (h + s) / norm
+        key = prior[p] / norm * (h + s)
         if h > 0.0:
             key += HELP_TIER
         out[v] = key
