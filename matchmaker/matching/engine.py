@@ -301,7 +301,7 @@ class Matcher:
     def _term_ids(self, text: str) -> tuple[int, ...]:
         ids = self._ids_of_text.get(text)
         if ids is None:
-            ids = self._ids_of_text[text] = self._new_term_ids(text)
+            ids = self._ids_of_text[text] = tuple(sorted(set(self._new_term_ids(text))))
         return ids
 
     def _new_term_ids(self, text: str) -> tuple[int, ...]:
@@ -629,9 +629,11 @@ class Matcher:
         for f, name in enumerate(fields):
             person_ptr[f, 0] = len(texts)
             for i, person in enumerate(people):
-                for text, ids in getattr(person, name):
-                    texts.append(text)
-                    terms.append(tuple(sorted(ids)))
+                phrases = getattr(person, name)
+                if phrases:
+                    for text, ids in phrases:  # term ids are sorted (see _term_ids)
+                        texts.append(text)
+                        terms.append(ids)
                 person_ptr[f, i + 1] = len(texts)
         lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
         phrase_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
