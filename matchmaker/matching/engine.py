@@ -12,6 +12,7 @@ import copy
 import gc
 import math
 import re
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -76,6 +77,8 @@ def _collector_paused() -> Iterator[None]:
     Matching creates hundreds of thousands of small acyclic objects (suggestions, reasons);
     each automatic collection then walks all of them, which costs more than the matching
     itself. Reference counting still frees everything; the previous state is restored.
+    Incremental updates allocate little, so they run without the pause (turning the
+    collector back on would cost them more than it saves).
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -126,23 +129,28 @@ def _postings(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray
     )
 
 
-def _dense_rows(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """Dense float32 columns (term -> value per person) for the terms many people hold.
+def _dense_rows(
+    postings: tuple[np.ndarray, np.ndarray, np.ndarray], n_people: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dense float32 rows (term -> value per person) for the terms many people hold.
 
     A term held by at least 1/DENSE_SHARE of the people is cheaper to add as one contiguous
     row than to scatter through its posting list; rows are capped by `DENSE_BUDGET` bytes.
     Returns the row of each term (-1: sparse) and the rows.
     """
-    n_people, n_terms = matrix.shape
-    held = np.bincount(matrix.indices, minlength=n_terms)
+    ptr, person, value = postings
+    held = np.diff(ptr)
     common = np.flatnonzero(held >= max(n_people / DENSE_SHARE, DENSE_MIN_HOLDERS))
     common = common[np.argsort(-held[common], kind="stable")]
     common = np.sort(common[: DENSE_BUDGET // (4 * max(n_people, 1))])
-    row_of = np.full(n_terms, -1, dtype=np.int64)
+    row_of = np.full(len(held), -1, dtype=np.int64)
     row_of[common] = np.arange(len(common))
-    dense = np.ascontiguousarray(matrix[:, common].T.toarray(), dtype=np.float32)
-    if not len(common):
-        dense = np.zeros((0, n_people), dtype=np.float32)
+    dense = np.zeros((len(common), n_people), dtype=np.float32)
+    if len(common):
+        spans = [np.arange(ptr[t], ptr[t + 1]) for t in common.tolist()]
+        at = np.concatenate(spans)
+        rows = np.repeat(np.arange(len(common)), held[common])
+        dense[rows, person[at]] = value[at]
     return row_of, dense
 
 
@@ -212,23 +220,20 @@ class Matcher:
     def update(self, profile: Profile) -> set[int]:
         """Add or replace one profile; return the ids whose suggestions changed."""
         self._check_fitted()
-        with _collector_paused():
-            return self._apply({profile.id: profile}, set())
+        return self._apply({profile.id: profile}, set())
 
     def remove(self, profile_id: int) -> set[int]:
         """Forget one attendee; return the ids whose suggestions changed."""
         self._check_fitted()
         if profile_id not in self._profiles:
             raise KeyError(profile_id)
-        with _collector_paused():
-            return self._apply({}, {profile_id})
+        return self._apply({}, {profile_id})
 
     def decline(self, a: int, b: int) -> set[int]:
         """Never suggest *a* and *b* to each other again; return the ids whose lists changed."""
         self._check_fitted()
         self.settings.declined_pairs = self.settings.declined_pairs | {frozenset((a, b))}
-        with _collector_paused():
-            return self._apply({}, set(), touched={a, b})
+        return self._apply({}, set(), touched={a, b})
 
     def recomputed(self) -> MatchResult:
         """Every list ranked again from scratch with the current term statistics.
@@ -258,6 +263,7 @@ class Matcher:
             raise ValueError("profile ids must be unique")
         self.__dict__.pop("idf_", None)
         self.__dict__.pop("need_mass_", None)
+        self.__dict__.pop("_mats", None)
         self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
         self._terms_of: dict[str, tuple[str, ...]] = {}
         self._ids_of_text: dict[str, tuple[int, ...]] = {}
@@ -377,17 +383,14 @@ class Matcher:
         people = [self._people[pid] for pid in pids]
         n = len(people)
         n_terms = len(self.vocabulary_)
-        rows = [self._rows[pid] for pid in pids]
-        offers = _csr([r[0] for r in rows], n_terms)
-        needs = _csr([r[1] for r in rows], n_terms)
-        interests = _csr([r[2] for r in rows], n_terms)
+        offers, needs, interests = self._matrices(pids, n_terms)
+        postings = [_postings(offers), _postings(needs), _postings(interests)]
         self._term_arrays = (
-            *_arrays(needs), *_arrays(offers), *_arrays(interests),
-            *_postings(offers), *_postings(needs), *_postings(interests),
+            *_arrays(needs), *_arrays(offers), *_arrays(interests), *chain(*postings)
         )  # fmt: skip
-        self._dense = (*_dense_rows(offers), *_dense_rows(needs), *_dense_rows(interests))
-        breadth = np.array(
-            [min(len(p.offers), BREADTH_CAP) for p in people], dtype=np.float64
+        self._dense = tuple(chain(*(_dense_rows(p, n) for p in postings)))
+        breadth = np.fromiter(
+            (min(len(p.offers), BREADTH_CAP) for p in people), dtype=np.float64, count=n
         )
         breadth = np.log1p(breadth) / math.log1p(BREADTH_CAP)
         self._prior = (1 + BREADTH_WEIGHT * breadth) / (1 + BREADTH_WEIGHT)
@@ -399,17 +402,18 @@ class Matcher:
         mass[: min(len(self.need_mass_), len(mass))] = self.need_mass_[: len(mass)]
         demand = offers @ mass
         self._prior = self._prior * (1 + demand) ** DEMAND_EXPONENT
-        self._empty = np.array([p.empty for p in people], dtype=bool)
-
+        self._empty = np.fromiter(
+            (not (p.offers or p.needs or p.interests) for p in people), dtype=bool, count=n
+        )
         classes: dict[tuple, int] = {}
-        orgs: dict[str, int] = {}
-        self._cls_of = np.empty(n, dtype=np.int64)
-        self._org_of = np.full(n, -1, dtype=np.int64)
-        for i, person in enumerate(people):
-            self._cls_of[i] = classes.setdefault(person.class_key, len(classes))
-            if person.org:
-                self._org_of[i] = orgs.setdefault(person.org, len(orgs))
-        self._role_of = np.array([p.class_key[0] for p in people], dtype=np.int64)
+        orgs: dict[str, int] = {"": -1}
+        self._cls_of = np.fromiter(
+            (classes.setdefault(p.class_key, len(classes)) for p in people), np.int64, count=n
+        )
+        self._org_of = np.fromiter(
+            (orgs.setdefault(p.org, len(orgs) - 1) for p in people), np.int64, count=n
+        )
+        self._role_of = np.fromiter((p.class_key[0] for p in people), np.int64, count=n)
         class_keys = tuple(classes)
         if getattr(self, "_class_keys", None) != class_keys:
             self._class_keys = class_keys
@@ -428,6 +432,38 @@ class Matcher:
         self._decl_idx = np.fromiter(
             (m for d in declined for m in sorted(d)), dtype=np.int64, count=int(lengths.sum())
         )
+
+    def _matrices(self, pids: list[int], n_terms: int) -> list[sp.csr_matrix]:
+        """The (offers, needs, interests) person x term matrices, rows in `pids` order.
+
+        After `fit`, an edit patches the rows it changed (`_stale` holds their ids) instead
+        of flattening every person again.
+        """
+        previous = getattr(self, "_mats", None)
+        stale: set[int] = getattr(self, "_stale", set())
+        if previous is None or len(stale) > 64:
+            rows = [self._rows[pid] for pid in pids]
+            mats = [_csr([r[f] for r in rows], n_terms) for f in range(3)]
+        else:
+            old_ids, mats = previous
+            keep = [i for i, pid in enumerate(old_ids) if pid not in stale]
+            kept_ids = [old_ids[i] for i in keep]
+            if len(keep) < len(old_ids):
+                mats = [m[keep] for m in mats]
+            for m in mats:
+                m.resize((m.shape[0], max(n_terms, 1)))
+            for pid in sorted(stale & set(pids)):
+                at = bisect_left(kept_ids, pid)
+                kept_ids.insert(at, pid)
+                mats = [
+                    sp.vstack(
+                        [m[:at], _csr([self._rows[pid][f]], n_terms), m[at:]], format="csr"
+                    )
+                    for f, m in enumerate(mats)
+                ]
+        self._mats = (pids, mats)
+        self._stale = set()
+        return mats
 
     def _class_tables(self, keys: list[tuple]) -> tuple[np.ndarray, ...]:
         """Which compatibility classes may meet: roles, then mode and sessions."""
@@ -548,19 +584,18 @@ class Matcher:
         n = len(self._ids)
         id_list = self._ids.tolist()
         old = self._lists
-        partner_ids = np.where(fin_idx >= 0, self._ids[np.maximum(fin_idx, 0)], -1).tolist()
-        scores = self._shown_scores(fin_idx, fin_key).tolist()
         if changed:
             for pid in changed:
                 self._holders.pop(pid, None)
-        pids = np.array(partner_ids, dtype=np.int64).reshape(n, -1)
-        shown = np.array(scores, dtype=np.float64).reshape(n, -1).round(6)
+        pids = np.where(fin_idx >= 0, self._ids[np.maximum(fin_idx, 0)], -1)
+        shown = self._shown_scores(fin_idx, fin_key).round(6)
         dirty = np.ones(n, dtype=bool)
         previous_rows = getattr(self, "_shown_rows", None)
         if changed is not None and previous_rows is not None and n:
-            old_pids, old_shown, old_row = previous_rows
-            rows = np.array([old_row.get(pid, -1) for pid in id_list], dtype=np.int64)
-            known = rows >= 0
+            old_pids, old_shown, old_ids = previous_rows
+            # Where each current attendee sat in the previous arrays (ids are sorted).
+            rows = np.minimum(np.searchsorted(old_ids, self._ids), max(len(old_ids) - 1, 0))
+            known = (old_ids[rows] == self._ids) if len(old_ids) else np.zeros(n, dtype=bool)
             same = np.zeros(n, dtype=bool)
             if old_pids.shape[1] == pids.shape[1]:
                 same[known] = (old_pids[rows[known]] == pids[known]).all(axis=1) & (
@@ -568,29 +603,34 @@ class Matcher:
                 ).all(axis=1)
             subjects = np.array(sorted(changed), dtype=np.int64)
             dirty = ~same | np.isin(self._ids, subjects) | np.isin(pids, subjects).any(axis=1)
-        self._shown_rows = (pids, shown, {pid: i for i, pid in enumerate(id_list)})
+        self._shown_rows = (pids, shown, self._ids)
         dirty_rows = np.flatnonzero(dirty).tolist()
-        shown_list = shown.tolist()
+        partner_ids = pids[dirty].tolist()
+        shown_list = shown[dirty].tolist()
         wanted = [
-            (id_list[p], partner) for p in dirty_rows for partner in partner_ids[p] if partner >= 0
+            (id_list[p], partner)
+            for p, row in zip(dirty_rows, partner_ids, strict=True)
+            for partner in row
+            if partner >= 0
         ]
         if len(wanted) > BATCH_REASONS:
             explained = dict(zip(wanted, self._batch_reasons(wanted), strict=True))
         else:
             explained = {pair: self._reasons(*pair) for pair in wanted}
-        lists: dict[int, list[Suggestion]] = {}
-        dirty_set = set(dirty_rows)
-        for p, pid in enumerate(id_list):
-            if p not in dirty_set:
-                lists[pid] = old[pid]
-                continue
-            row = [
+        lists = dict(old) if changed is not None else {}
+        for pid in set(old) - set(id_list):
+            del lists[pid]
+        for p, row, scores in zip(dirty_rows, partner_ids, shown_list, strict=True):
+            pid = id_list[p]
+            fresh = [
                 Suggestion(partner, score, explained[(pid, partner)])
-                for partner, score in zip(partner_ids[p], shown_list[p], strict=True)
+                for partner, score in zip(row, scores, strict=True)
                 if partner >= 0
             ]
             previous = old.get(pid)
-            lists[pid] = previous if previous == row else row
+            lists[pid] = previous if previous == fresh else fresh
+        if changed is not None and list(lists) != id_list:
+            lists = {pid: lists[pid] for pid in id_list}
         self._lists = lists
         exposure = np.bincount(fin_idx[fin_idx >= 0], minlength=n) if n else np.zeros(0)
         unmatched = self._explain([p for p in range(n) if not lists[id_list[p]]])
@@ -785,6 +825,7 @@ class Matcher:
         """
         old_ids = self._ids
         subjects = set(changed) | set(removed) | set(touched or ())
+        self._stale = set(removed) | set(changed)
         for pid in removed:
             del self._profiles[pid]
             del self._people[pid]
