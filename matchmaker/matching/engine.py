@@ -51,9 +51,8 @@ DEMAND_EXPONENT = 0.25
 DENSE_SHARE = 8
 #: Bytes allowed for dense rows per field (terms x attendees x 4).
 DENSE_BUDGET = 64 * 2**20
+#: ... and by at least this many people, so small events stay on posting lists.
 DENSE_MIN_HOLDERS = 64
-#: Bytes allowed for dense rows per field (terms x attendees x 4).
-DENSE_BUDGET = 192 * 2**20
 #: Candidates ranked exactly per attendee, as a multiple of top_k, when an exposure rule
 #: may move some of them out of the list.
 DEPTH_FACTOR = 3
