@@ -138,6 +138,18 @@ def rank(viewers, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col, 
             out_cnt[v] = count
 
 
+@njit(cache=True, inline="always")
+def _scatter(terms_ptr, terms_col, terms_val, p, post_ptr, post_person, post_val, weight, acc,
+             touched):  # fmt: skip
+    """``acc[v] += weight * value(p, t) * value(v, t)`` over p's terms, marking who was hit."""
+    for e in range(terms_ptr[p], terms_ptr[p + 1]):
+        t = terms_col[e]
+        w = weight * terms_val[e]
+        for f in range(post_ptr[t], post_ptr[t + 1]):
+            acc[post_person[f]] += w * post_val[f]
+            touched[post_person[f]] = 1
+
+
 @njit(cache=True)
 def column_keys(p, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col, offer_val,
                 int_ptr, int_col, int_val, op_ptr, op_person, op_val, np_ptr, np_person, np_val,
@@ -154,26 +166,14 @@ def column_keys(p, n_people, need_ptr, need_col, need_val, offer_ptr, offer_col,
     int_acc = np.zeros(n_people, np.float64)
     touched_h = np.zeros(n_people, np.uint8)
     touched_i = np.zeros(n_people, np.uint8)
-    for e in range(offer_ptr[p], offer_ptr[p + 1]):
-        t = offer_col[e]
-        w = offer_val[e]
-        for f in range(np_ptr[t], np_ptr[t + 1]):
-            help_acc[np_person[f]] += w * np_val[f]
-            touched_h[np_person[f]] = 1
+    _scatter(offer_ptr, offer_col, offer_val, p, np_ptr, np_person, np_val, 1.0, help_acc,
+             touched_h)  # fmt: skip
     if reciprocity > 0.0:
-        for e in range(need_ptr[p], need_ptr[p + 1]):
-            t = need_col[e]
-            w = reciprocity * need_val[e]
-            for f in range(op_ptr[t], op_ptr[t + 1]):
-                help_acc[op_person[f]] += w * op_val[f]
-                touched_h[op_person[f]] = 1
+        _scatter(need_ptr, need_col, need_val, p, op_ptr, op_person, op_val, reciprocity,
+                 help_acc, touched_h)  # fmt: skip
     if shared_weight > 0.0:
-        for e in range(int_ptr[p], int_ptr[p + 1]):
-            t = int_col[e]
-            w = shared_weight * int_val[e]
-            for f in range(ip_ptr[t], ip_ptr[t + 1]):
-                int_acc[ip_person[f]] += w * ip_val[f]
-                touched_i[ip_person[f]] = 1
+        _scatter(int_ptr, int_col, int_val, p, ip_ptr, ip_person, ip_val, shared_weight,
+                 int_acc, touched_i)  # fmt: skip
     out = np.zeros(n_people, np.float64)
     for v in range(n_people):
         if not (touched_h[v] or touched_i[v]):
