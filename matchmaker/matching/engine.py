@@ -79,8 +79,9 @@ def _collector_paused() -> Iterator[None]:
 
     Matching creates hundreds of thousands of small acyclic objects (suggestions, reasons);
     each automatic collection then walks all of them, which costs more than the matching
-    itself. Reference counting still frees everything (frozen objects included); the
-    previous state is restored.
+    itself. Reference counting still frees everything; the previous state is restored.
+    (``gc.freeze`` would also spare the first collection afterwards, but in a web worker it
+    would make whatever else is alive at that moment uncollectable.)
     Incremental updates allocate little, so they run without the pause (turning the
     collector back on would cost them more than it saves).
     """
@@ -90,9 +91,6 @@ def _collector_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            # What survived is long-lived and acyclic: move it out of the collector's
-            # sight, or its first pass after re-enabling walks every object just made.
-            gc.freeze()
             gc.enable()
 
 
