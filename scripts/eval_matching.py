@@ -9,8 +9,7 @@ baselines of the protocol. Figures per site and pooled over the askers of all si
 Second check: planted synthetic events (`planted_event`), where every attendee's needs and
 offers are hidden topics worded in varied ways and a quarter are look-alike twins who cannot
 help their original: precision@5, recall@10 and MRR@10 against random order and "similar
-profiles". ``--ablations`` adds runs without the alias table, with taxonomy aliases and with
-LSA links.
+profiles". ``--ablations`` adds runs without the alias table and with taxonomy aliases.
 
     .venv/bin/python scripts/eval_matching.py [--sites iot ...] [--json figures.json]
 """
@@ -31,9 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from matchmaker.matching import MatchSettings, Profile, engine, suggest_partners
 from matchmaker.matching import evaluation as ev
@@ -344,34 +341,6 @@ def no_aliases() -> Iterator[None]:
         engine.shipped_aliases = original
 
 
-@contextmanager
-def lsa_links(components: int = 64, threshold: float = 0.7) -> Iterator[None]:
-    """Also link phrases whose n-gram rows are close after TruncatedSVD (LSA)."""
-    original = text_module.PhraseSpace.fit
-
-    def fit(self, keys):
-        original(self, keys)
-        rows = self._rows
-        if rows[0] is None or len(self.keys) < 3:
-            return self
-        import scipy.sparse as sp
-
-        matrix = sp.hstack([rows[0], rows[1]]).tocsr()
-        k = min(components, matrix.shape[0] - 1, matrix.shape[1] - 1)
-        reduced = normalize(TruncatedSVD(k, random_state=0).fit_transform(matrix))
-        sims = reduced @ reduced.T
-        for a, b in zip(*np.nonzero(sims >= threshold), strict=True):
-            if a != b and b not in self.similarity[a]:
-                self.similarity[a][b] = int(sims[a, b] * text_module.QUANTUM)
-        return self
-
-    text_module.PhraseSpace.fit = fit
-    try:
-        yield
-    finally:
-        text_module.PhraseSpace.fit = original
-
-
 Run = tuple[str, Callable[[], AbstractContextManager[None]] | None, Ranker | None]
 
 
@@ -393,7 +362,6 @@ def planted_runs(ablations: bool) -> list[Run]:
         runs += [
             ("  ablation: no alias table", no_aliases, uncapped),
             ("  ablation: + taxonomy aliases", lambda: extra_phrase_aliases(taxonomy), uncapped),
-            ("  ablation: + LSA links", lsa_links, uncapped),
         ]
     return runs
 

@@ -13,14 +13,9 @@ engineers"), so matching works on *normalised keys*, not raw text:
 3. Filler words ("for", "in") and generic nouns ("people", "advice", "tips") are dropped
    unless nothing else is left, so "peers in climate tech" meets "climate tech".
 
-Two keys are then compared with two scikit-learn vectorisers fitted on the event's distinct
-keys: word unigrams and bigrams over light stems ("recruiter" and "recruiting" share the
-stem "recruit") and character 3-4-grams within words ("visualisation" and "visualization",
-typos). Both use binary features without IDF and the cosine is taken with each key's *own*
-n-gram count as norm, so the similarity of two keys depends on those two strings only. That
-keeps incremental updates exact: adding one attendee never changes the similarity of phrases
-that were already there. Similarities are rounded down to whole steps of 1/255 (one byte) and
-summed as integers, so every sum is exact and independent of the order of summation.
+`phrase_terms` then turns a phrase into matching terms: its light stems ("recruiter" and
+"recruiting" share the stem "recruit") and, for short phrases, the whole phrase, which the
+engine weighs by how specific each term is at the event.
 """
 
 from __future__ import annotations
@@ -28,17 +23,9 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import lru_cache
 from importlib import resources
-
-import numpy as np
-import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
-
-#: Similarities are stored as integers in units of 1/QUANTUM.
-QUANTUM = 255
 
 STOP_WORDS = frozenset(
     "a an the of for in to and or with on at by my our your their some any who from about "
@@ -189,144 +176,6 @@ def shipped_aliases() -> AliasTable:
         for row in csv.DictReader(handle):
             (phrases if row["scope"] == "phrase" else words)[row["alias"]] = row["canonical"]
     return AliasTable(words, phrases)
-
-
-def phrase_key(text: str, aliases: AliasTable) -> str:
-    """Normalised matching key of one phrase; "" when nothing meaningful is left."""
-    words = aliases.apply(tokenize(text))
-    words = tuple(w for w in words if w not in STOP_WORDS) or words
-    content = tuple(w for w in words if w not in GENERIC_WORDS) or words
-    return " ".join(dict.fromkeys(content))
-
-
-def _word_features(key: str) -> list[str]:
-    stems = [stem(w) for w in key.split()]
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
-
-
-def _char_features(key: str) -> list[str]:
-    grams = []
-    for word in key.split():
-        padded = f" {word} "
-        for n in (3, 4):
-            grams.extend(padded[i : i + n] for i in range(max(len(padded) - n + 1, 1)))
-    return grams
-
-
-_ANALYZERS = (_word_features, _char_features)
-
-
-@dataclass
-class PhraseSpace:
-    """Distinct phrase keys of an event and their pairwise similarity.
-
-    Attributes
-    ----------
-    keys : list of str
-        Concept id -> key. New keys are appended, ids never change.
-    similarity : list of dict
-        Concept id -> {other concept id: similarity in units of 1/QUANTUM}, including itself
-        with QUANTUM; only pairs at or above ``threshold`` are kept.
-    """
-
-    threshold: float = 0.5
-    word_weight: float = 0.5
-    keys: list[str] = field(default_factory=list)
-    index: dict[str, int] = field(default_factory=dict)
-    similarity: list[dict[int, int]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._vocabularies: tuple[dict[str, int], dict[str, int]] = ({}, {})
-        self._rows: list[sp.csr_matrix | None] = [None, None]
-
-    def fit(self, keys: Iterable[str]) -> PhraseSpace:
-        """Fit the vectorisers on the event's distinct keys and compute their similarity."""
-        distinct = sorted(set(keys) - {""})
-        self.keys, self.index, self.similarity = [], {}, []
-        self._vocabularies, self._rows = ({}, {}), [None, None]
-        if distinct:
-            for vocabulary, analyzer in zip(self._vocabularies, _ANALYZERS, strict=True):
-                fitted = CountVectorizer(analyzer=analyzer, binary=True).fit(distinct)
-                vocabulary.update(sorted(fitted.vocabulary_.items(), key=lambda kv: kv[1]))
-        self.add(distinct)
-        return self
-
-    def _vectors(self, keys: list[str]) -> list[sp.csr_matrix]:
-        """Binary n-gram rows; n-grams never seen before extend the fitted vocabulary."""
-        out = []
-        for i, (vocabulary, analyzer) in enumerate(
-            zip(self._vocabularies, _ANALYZERS, strict=True)
-        ):
-            for key in keys:
-                for gram in analyzer(key):
-                    vocabulary.setdefault(gram, len(vocabulary))
-            vectorizer = CountVectorizer(
-                analyzer=analyzer, binary=True, vocabulary=vocabulary, dtype=np.float64
-            )
-            rows = vectorizer.transform(keys).tocsr()
-            previous = self._rows[i]
-            if previous is None:
-                self._rows[i] = rows
-            else:
-                previous.resize((previous.shape[0], len(vocabulary)))
-                self._rows[i] = sp.vstack([previous, rows]).tocsr()
-            out.append(rows)
-        return out
-
-    def add(self, keys: Iterable[str], chunk: int = 2048) -> list[int]:
-        """Add keys not seen yet; return the concept id of every key given."""
-        keys = list(keys)
-        new = sorted({k for k in keys if k and k not in self.index})
-        if new:
-            vectors = self._vectors(new)
-            first = len(self.keys)
-            for offset, key in enumerate(new):
-                self.index[key] = first + offset
-                self.keys.append(key)
-                self.similarity.append({})
-            weights = (self.word_weight, 1.0 - self.word_weight)
-            for start in range(0, len(new), chunk):
-                stop = min(start + chunk, len(new))
-                total = None
-                for rows, every, weight in zip(vectors, self._rows, weights, strict=True):
-                    block = rows[start:stop]
-                    shared = (block @ every.T).tocoo()
-                    # Integer overlap over the geometric mean of integer sizes: symmetric and
-                    # exact, so a pair gets the same value whichever key arrived first.
-                    sizes = np.diff(block.indptr)[shared.row] * np.diff(every.indptr)[shared.col]
-                    values = weight * (shared.data / np.sqrt(sizes.astype(np.float64)))
-                    part = sp.csr_matrix((values, (shared.row, shared.col)), shared.shape)
-                    total = part if total is None else total + part
-                self._store(total.tocsr(), first + start)
-        return [self.index.get(k, -1) for k in keys]
-
-    def _store(self, sims: sp.csr_matrix, first: int) -> None:
-        units = np.floor(sims.data * QUANTUM + 1e-6).astype(np.int64)
-        keep = units >= int(np.ceil(self.threshold * QUANTUM - 1e-9))
-        rows = np.repeat(np.arange(sims.shape[0]), np.diff(sims.indptr))[keep]
-        cols, units = sims.indices[keep], np.minimum(units[keep], QUANTUM)
-        for row, col, unit in zip(rows.tolist(), cols.tolist(), units.tolist(), strict=True):
-            a, b = first + row, col
-            if a == b:
-                continue
-            self.similarity[a][b] = unit
-            self.similarity[b][a] = unit
-        for row in range(sims.shape[0]):
-            self.similarity[first + row][first + row] = QUANTUM
-
-    def matrix(self) -> sp.csr_matrix:
-        """Similarity as a sparse (n_concepts, n_concepts) int32 matrix in 1/QUANTUM units."""
-        n = len(self.keys)
-        lengths = np.fromiter((len(d) for d in self.similarity), dtype=np.int64, count=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        indices = np.empty(indptr[-1], dtype=np.int32)
-        data = np.empty(indptr[-1], dtype=np.int32)
-        for i, row in enumerate(self.similarity):
-            cols = sorted(row)
-            indices[indptr[i] : indptr[i + 1]] = cols
-            data[indptr[i] : indptr[i + 1]] = [row[c] for c in cols]
-        return sp.csr_matrix((data, indices, indptr), shape=(n, n))
 
 
 def content_words(text: str, aliases: AliasTable) -> tuple[str, ...]:
