@@ -407,9 +407,7 @@ class Matcher:
         mass[: min(len(self.need_mass_), len(mass))] = self.need_mass_[: len(mass)]
         demand = offers @ mass
         self._prior = self._prior * (1 + demand) ** DEMAND_EXPONENT
-        self._empty = np.fromiter(
-            (not (p.offers or p.needs or p.interests) for p in people), dtype=bool, count=n
-        )
+        self._empty = np.fromiter((p.empty for p in people), dtype=bool, count=n)
         classes: dict[tuple, int] = {}
         orgs: dict[str, int] = {"": -1}
         self._cls_of = np.fromiter(
