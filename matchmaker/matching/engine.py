@@ -696,7 +696,6 @@ class Matcher:
             count=len(texts),
         )  # fmt: skip
         n_texts = max(len(text_ids), 1)
-        names = self._term_names
         out: list[tuple[Reason, ...]] = []
         made: dict[int, Reason] = {}
         for start in range(0, len(pairs), 65536):
@@ -716,14 +715,9 @@ class Matcher:
                 reason = made.get(code)
                 if reason is None:
                     i, j = int(mine_at[at]), int(theirs_at[at])
-                    mine_text, their_text = texts[i], texts[j]
-                    if len(mine_text) > 40 or len(their_text) > 40:
-                        shared_terms = set(terms[i]) & set(terms[j])
-                        matched = frozenset(names[t] for t in shared_terms)
-                        quoted = (_quote(mine_text, matched), _quote(their_text, matched))
-                    else:
-                        quoted = (mine_text, their_text)
-                    reason = made[code] = Reason(_DIRECTIONS[int(direction[at])], *quoted)
+                    reason = made[code] = self._quoted_reason(
+                        _DIRECTIONS[int(direction[at])], (texts[i], terms[i]), (texts[j], terms[j])
+                    )
                 reasons.append(reason)
             ordered = [reasons[u] for u in inverse.tolist()]
             counts = np.bincount(pair, minlength=len(raw)).tolist()
@@ -732,6 +726,17 @@ class Matcher:
                 out.append(tuple(ordered[position : position + count]))
                 position += count
         return out
+
+    def _quoted_reason(
+        self, direction: str, mine: tuple[str, tuple[int, ...]], theirs: tuple[str, tuple[int, ...]]
+    ) -> Reason:
+        """A reason in both people's words; long phrases quoted by the part that matched."""
+        (mine_text, mine_terms), (their_text, their_terms) = mine, theirs
+        if len(mine_text) <= 40 and len(their_text) <= 40:  # too short to need a quote
+            return Reason(direction, mine_text, their_text)
+        names = self._term_names
+        matched = frozenset(names[t] for t in set(mine_terms) & set(their_terms))
+        return Reason(direction, _quote(mine_text, matched), _quote(their_text, matched))
 
     def _holders_of(self, pid: int) -> tuple[dict[int, list[int]], ...]:
         """Per field of one person: term -> positions of the phrases that hold it."""
@@ -773,19 +778,11 @@ class Matcher:
         best.sort(key=lambda item: (-item[0], item[1]))
         reasons: list[Reason] = []
         used: set[int] = set()
-        names = self._term_names
         for _, i, j in best:
             if j in used:
                 continue  # one phrase of theirs answering several of yours is said once
             used.add(j)
-            mine_text, mine_terms = yours[i]
-            their_text, their_terms = others[j]
-            if len(mine_text) > 40 or len(their_text) > 40:
-                matched = frozenset(names[t] for t in set(mine_terms) & set(their_terms))
-                quoted = (_quote(mine_text, matched), _quote(their_text, matched))
-            else:
-                quoted = (mine_text, their_text)
-            reasons.append(Reason(direction, *quoted))
+            reasons.append(self._quoted_reason(direction, yours[i], others[j]))
             if len(reasons) == REASONS_PER_DIRECTION:
                 break
         return reasons
