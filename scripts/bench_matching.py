@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import importlib
 import io
 import json
@@ -73,17 +74,10 @@ def _matching(previous_path: str) -> ModuleType:
     return importlib.import_module(PREVIOUS_PACKAGE)
 
 
-def _edited(api: ModuleType, target: Any, fresh: AttendeeRow) -> Any:
+def _edited(target: Any, fresh: AttendeeRow) -> Any:
     """*target* with the offers and needs another attendee wrote: a real profile edit."""
-    return api.Profile(
-        id=target.id,
-        can_help_with=fresh.can_help_with,
-        looking_for=fresh.looking_for,
-        interests=target.interests,
-        role=target.role,
-        organization=target.organization,
-        meeting_mode=target.meeting_mode,
-        sessions=target.sessions,
+    return dataclasses.replace(
+        target, can_help_with=fresh.can_help_with, looking_for=fresh.looking_for
     )
 
 
@@ -94,7 +88,7 @@ def _warm_up(api: ModuleType, vocabulary: str) -> float:
     profiles = to_profiles(rows, api.Profile)
     api.suggest_partners(profiles, api.MatchSettings(top_k=TOP_K))
     matcher = api.Matcher(api.MatchSettings(top_k=TOP_K)).fit(profiles)
-    matcher.update(_edited(api, profiles[0], rows[1]))
+    matcher.update(_edited(profiles[0], rows[1]))
     return time.perf_counter() - start
 
 
@@ -130,7 +124,7 @@ def measure_update(n: int, seed: int, vocabulary: str, previous_path: str, edits
     rng = np.random.default_rng(seed + 1)
     times, changed = [], []
     for i, index in enumerate(rng.choice(n, size=edits, replace=False)):
-        edited = _edited(api, profiles[int(index)], fresh[i])
+        edited = _edited(profiles[int(index)], fresh[i])
         start = time.perf_counter()
         changed.append(len(matcher.update(edited)))
         times.append(time.perf_counter() - start)
@@ -341,9 +335,14 @@ def _wall(r: dict) -> str:
     return f"{_seconds(r['seconds'])}, {_mib(r['peak_mib'])}"
 
 
-def _describe(label: str, result: dict) -> None:
+def _failed(label: str, result: dict) -> bool:
     if "error" in result:
         print(f"  {label:<22}failed: {result['error']}")
+    return "error" in result
+
+
+def _describe(label: str, result: dict) -> None:
+    if _failed(label, result):
         return
     print(
         f"  {label:<22}{_seconds(result['seconds']):>9}   peak {_mib(result['peak_mib']):>10} "
@@ -360,8 +359,7 @@ def _describe(label: str, result: dict) -> None:
 
 
 def _describe_update(label: str, result: dict) -> None:
-    if "error" in result:
-        print(f"  {label:<22}failed: {result['error']}")
+    if _failed(label, result):
         return
     print(
         f"  {label:<22}median {result['median_ms']:,.1f} ms, p90 {result['p90_ms']:,.1f} ms, "
