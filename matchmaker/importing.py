@@ -595,6 +595,10 @@ def _column_label(headers: Sequence[str], index: int) -> str:
     return f"column {letters}"
 
 
+#: A problem in one row: the field it concerns and a message for the organizer.
+_Problem = tuple[str, str]
+
+
 def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
     """Turn mapped rows into records, collecting every problem with its row and column.
 
@@ -605,6 +609,7 @@ def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
     labels = {key: _column_label(table.headers, index) for key, index in mapping.items()}
     columns = [(key, mapping[key]) for key in FIELDS if key in mapping]
     blank = dict.fromkeys(FIELDS, "")
+    has_first_name = "first_name" in mapping
     records: list[AttendeeRecord] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
@@ -613,104 +618,128 @@ def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
         values = blank.copy()
         for key, index in columns:
             values[key] = cells[index].strip()
-        problems: list[tuple[str, str]] = []
-
-        name = " ".join((values["name"] or f"{values['first_name']} {values['last_name']}").split())
-        name_key = "name" if values["name"] or "first_name" not in mapping else "first_name"
-        if not name:
-            problems.append((name_key, "the name is missing"))
-        elif len(name) > MAX_LENGTHS["name"]:
-            problems.append((name_key, _too_long(name, MAX_LENGTHS["name"])))
-
-        email = values["email"].lower().removeprefix("mailto:")
-        if not email:
-            problems.append(("email", "the email address is missing"))
-        elif len(email) > MAX_LENGTHS["email"]:
-            problems.append(("email", _too_long(email, MAX_LENGTHS["email"])))
-        else:
-            try:
-                email = _normalize_email(email)
-            except EmailNotValidError:
-                problems.append(
-                    ("email", f"'{_short(values['email'])}' is not a valid email address")
-                )
-            else:
-                if email in first_seen:
-                    problems.append(
-                        ("email", f"'{email}' already appears on row {first_seen[email]}")
-                    )
-                else:
-                    first_seen[email] = number
-
-        for key in ("organization", "job_title", "bio"):
-            if len(values[key]) > MAX_LENGTHS[key]:
-                problems.append((key, _too_long(values[key], MAX_LENGTHS[key])))
-
-        lists: dict[str, list[str]] = {}
-        for key in LIST_FIELDS:
-            phrases = lists[key] = split_phrases(values[key]) if values[key] else []
-            if len(phrases) > MAX_PHRASES:
-                problems.append(
-                    (key, f"there are {len(phrases)} items; at most {MAX_PHRASES} are allowed")
-                )
-            for phrase in phrases:
-                if len(phrase) > MAX_LENGTHS["phrase"]:
-                    problems.append(
-                        (
-                            key,
-                            f"'{_short(phrase, 40)}' is too long ({len(phrase)} characters; "
-                            f"each item may have at most {MAX_LENGTHS['phrase']})",
-                        )
-                    )
-
-        timezone: str | None = None
-        if values["timezone"]:
-            timezone = _time_zones().get(values["timezone"].lower())
-            if timezone is None:
-                problems.append(
-                    (
-                        "timezone",
-                        f"'{_short(values['timezone'])}' is not a known time zone "
-                        "(use a name like Europe/Helsinki)",
-                    )
-                )
-
-        links: dict[str, str | None] = {"linkedin": None, "website": None}
-        for key in links:
-            raw = values[key]
-            if not raw:
-                continue
-            if len(raw) > MAX_LENGTHS["link"]:
-                problems.append((key, _too_long(raw, MAX_LENGTHS["link"])))
-                continue
-            links[key] = _normalize_url(raw)
-            if links[key] is None:
-                problems.append(
-                    (key, f"'{_short(raw)}' is not a web address starting with http:// or https://")
-                )
-
-        if problems:
+        record, problems = _read_row(values, number, has_first_name, first_seen)
+        if record is None:
             errors.extend(RowError(number, labels[key], message) for key, message in problems)
-            continue
-        records.append(
-            AttendeeRecord(
-                row_number=number,
-                name=name,
-                email=email,
-                organization=" ".join(values["organization"].split()),
-                job_title=" ".join(values["job_title"].split()),
-                role=normalize_role(values["role"]),
-                bio=values["bio"],
-                can_help_with=lists["can_help_with"],
-                looking_for=lists["looking_for"],
-                interests=lists["interests"],
-                meeting_mode=normalize_meeting_mode(values["meeting_mode"]),
-                timezone=timezone,
-                linkedin_url=links["linkedin"],
-                website_url=links["website"],
+        else:
+            records.append(record)
+    return ImportReport(records=records, errors=errors, total_rows=len(table.rows))
+
+
+def _read_row(
+    values: Mapping[str, str], number: int, has_first_name: bool, first_seen: dict[str, int]
+) -> tuple[AttendeeRecord | None, list[_Problem]]:
+    """One row's record, or None and every problem found in it, in field order.
+
+    ``values`` holds every field, blank when unmapped. ``first_seen`` (email -> row) is
+    shared across rows so a repeated address is caught.
+    """
+    problems: list[_Problem] = []
+    name = _read_name(values, has_first_name, problems)
+    email = _read_email(values["email"], number, first_seen, problems)
+    for key in ("organization", "job_title", "bio"):
+        if len(values[key]) > MAX_LENGTHS[key]:
+            problems.append((key, _too_long(values[key], MAX_LENGTHS[key])))
+    lists = {key: _read_phrases(key, values[key], problems) for key in LIST_FIELDS}
+    timezone = _read_timezone(values["timezone"], problems)
+    links = {key: _read_link(key, values[key], problems) for key in ("linkedin", "website")}
+    if problems:
+        return None, problems
+    record = AttendeeRecord(
+        row_number=number,
+        name=name,
+        email=email,
+        organization=" ".join(values["organization"].split()),
+        job_title=" ".join(values["job_title"].split()),
+        role=normalize_role(values["role"]),
+        bio=values["bio"],
+        can_help_with=lists["can_help_with"],
+        looking_for=lists["looking_for"],
+        interests=lists["interests"],
+        meeting_mode=normalize_meeting_mode(values["meeting_mode"]),
+        timezone=timezone,
+        linkedin_url=links["linkedin"],
+        website_url=links["website"],
+    )
+    return record, problems
+
+
+def _read_name(values: Mapping[str, str], has_first_name: bool, problems: list[_Problem]) -> str:
+    """The full name, else first and last name joined; a problem names the column used."""
+    name = " ".join((values["name"] or f"{values['first_name']} {values['last_name']}").split())
+    key = "name" if values["name"] or not has_first_name else "first_name"
+    if not name:
+        problems.append((key, "the name is missing"))
+    elif len(name) > MAX_LENGTHS["name"]:
+        problems.append((key, _too_long(name, MAX_LENGTHS["name"])))
+    return name
+
+
+def _read_email(raw: str, number: int, first_seen: dict[str, int], problems: list[_Problem]) -> str:
+    """The normalized address; a valid one not seen before is recorded in ``first_seen``."""
+    email = raw.lower().removeprefix("mailto:")
+    if not email:
+        problems.append(("email", "the email address is missing"))
+    elif len(email) > MAX_LENGTHS["email"]:
+        problems.append(("email", _too_long(email, MAX_LENGTHS["email"])))
+    else:
+        try:
+            email = _normalize_email(email)
+        except EmailNotValidError:
+            problems.append(("email", f"'{_short(raw)}' is not a valid email address"))
+        else:
+            if email in first_seen:
+                problems.append(("email", f"'{email}' already appears on row {first_seen[email]}"))
+            else:
+                first_seen[email] = number
+    return email
+
+
+def _read_phrases(key: str, raw: str, problems: list[_Problem]) -> list[str]:
+    """A list field's phrases, checked for count and length."""
+    phrases = split_phrases(raw) if raw else []
+    if len(phrases) > MAX_PHRASES:
+        problems.append((key, f"there are {len(phrases)} items; at most {MAX_PHRASES} are allowed"))
+    for phrase in phrases:
+        if len(phrase) > MAX_LENGTHS["phrase"]:
+            problems.append(
+                (
+                    key,
+                    f"'{_short(phrase, 40)}' is too long ({len(phrase)} characters; "
+                    f"each item may have at most {MAX_LENGTHS['phrase']})",
+                )
+            )
+    return phrases
+
+
+def _read_timezone(raw: str, problems: list[_Problem]) -> str | None:
+    """The IANA name in its usual spelling (matched without case); None when blank."""
+    if not raw:
+        return None
+    timezone = _time_zones().get(raw.lower())
+    if timezone is None:
+        problems.append(
+            (
+                "timezone",
+                f"'{_short(raw)}' is not a known time zone (use a name like Europe/Helsinki)",
             )
         )
-    return ImportReport(records=records, errors=errors, total_rows=len(table.rows))
+    return timezone
+
+
+def _read_link(key: str, raw: str, problems: list[_Problem]) -> str | None:
+    """An http(s) address; None when blank or not usable."""
+    if not raw:
+        return None
+    if len(raw) > MAX_LENGTHS["link"]:
+        problems.append((key, _too_long(raw, MAX_LENGTHS["link"])))
+        return None
+    url = _normalize_url(raw)
+    if url is None:
+        problems.append(
+            (key, f"'{_short(raw)}' is not a web address starting with http:// or https://")
+        )
+    return url
 
 
 def _too_long(value: str, limit: int) -> str:
