@@ -980,6 +980,15 @@ class _Engine:
         for g in removed:
             self.try_direct(g)
 
+    def solve(self, order: list[int], rounds: int) -> None:
+        """Everyone's first meeting, then the rest best score first, then the repairs."""
+        self.rank()
+        self.cover(order)
+        self.fill(order)
+        self.augment(rounds)
+        self.improve(order, rounds, limit=_IMPROVE_SHARE * len(self.avail))
+        self.augment(rounds)
+
 
 def auto_schedule(
     pairs: Iterable[Pair],
@@ -1009,46 +1018,124 @@ def auto_schedule(
         raise ValueError("max_consecutive must be at least 1")
     names = _table_list(tables)
     ordered = sorted(slots, key=lambda slot: (slot.start, slot.index))
-    bit_of = {slot.index: s for s, slot in enumerate(ordered)}
-    ids = list(people)
-    position = {who: p for p, who in enumerate(ids)}
+    position = {who: p for p, who in enumerate(people)}
+    taken = _taken_by(existing, position, ordered, names)
+    engine = _Engine(
+        _availability(people.values(), ordered),
+        taken.busy,
+        taken.deg,
+        max_meetings,
+        len(ordered),
+        _consecutive_windows(ordered, max_consecutive),
+        taken.tables_left,
+    )
+    edge_pairs, unscheduled = _add_pairs(engine, pairs, people, position, taken.pairs, names)
+    by_score = sorted(range(len(edge_pairs)), key=lambda e: -engine.w[e])
+    if max_meetings > 0:
+        engine.solve(by_score, rounds)
+    bookings = _bookings(engine, edge_pairs, by_score, ordered, names, taken.tables)
+    for e, pair in enumerate(edge_pairs):
+        if engine.slot_of[e] < 0:
+            limited = max(engine.deg[engine.ea[e]], engine.deg[engine.eb[e]]) >= max_meetings
+            unscheduled.append(Unscheduled(pair, "meeting_limit" if limited else "no_free_slot"))
+    coverable = {p for p, edges in enumerate(engine.incident) if edges and max_meetings > 0}
+    coverable.update(p for p, count in enumerate(engine.deg) if count)
+    return ScheduleResult(
+        bookings=bookings,
+        total_score=sum(booking.score for booking in bookings),
+        attendees_covered=sum(1 for count in engine.deg if count),
+        attendees_coverable=len(coverable),
+        unscheduled=unscheduled,
+    )
+
+
+def _availability(people: Iterable[Person], ordered: Sequence[Slot]) -> list[int]:
+    """Each person's slots as a bit mask over `ordered`: those of the sessions they attend."""
     full = (1 << len(ordered)) - 1
     session_mask: dict[int, int] = {}
     for s, slot in enumerate(ordered):
         session_mask[slot.session_index] = session_mask.get(slot.session_index, 0) | 1 << s
-    avail = [
+    return [
         full
         if person.sessions is None
         else sum(session_mask.get(i, 0) for i in set(person.sessions))
-        for person in people.values()
+        for person in people
     ]
+
+
+def _consecutive_windows(ordered: Sequence[Slot], max_consecutive: int | None) -> list[int]:
+    """Masks of `max_consecutive + 1` slots in a row within one session; none may be full."""
     windows: list[int] = []
     if max_consecutive is not None:
         for s in range(len(ordered) - max_consecutive):
             run = ordered[s : s + max_consecutive + 1]
             if all(slot.session_index == run[0].session_index for slot in run):
                 windows.append(((1 << (max_consecutive + 1)) - 1) << s)
+    return windows
 
-    busy = [0] * len(ids)
-    deg = [0] * len(ids)
-    tables_left = [len(names)] * len(ordered)
-    used_tables: list[set[str]] = [set() for _ in ordered]
-    booked: set[frozenset[AttendeeId]] = set()
+
+@dataclass(slots=True)
+class _Taken:
+    """What the existing bookings already use.
+
+    Per person: busy slots as a bit mask over the slots in start order, and meetings held.
+    Per slot: tables left and the names taken. And the pairs that already have a meeting.
+    """
+
+    busy: list[int]
+    deg: list[int]
+    tables_left: list[int]
+    tables: list[set[str]]
+    pairs: set[frozenset[AttendeeId]]
+
+
+def _taken_by(
+    existing: Iterable[Booking],
+    position: Mapping[AttendeeId, int],
+    ordered: Sequence[Slot],
+    names: Sequence[str],
+) -> _Taken:
+    """Read `existing` into a `_Taken`.
+
+    A booking of someone not in `position`, or in a slot not in `ordered`, still marks its
+    pair as booked and counts towards the meetings of the attendees who are known.
+    """
+    bit_of = {slot.index: s for s, slot in enumerate(ordered)}
+    taken = _Taken(
+        busy=[0] * len(position),
+        deg=[0] * len(position),
+        tables_left=[len(names)] * len(ordered),
+        tables=[set() for _ in ordered],
+        pairs=set(),
+    )
     known_tables = set(names)
     for booking in existing:
-        booked.add(_pair_key(booking.a, booking.b))
+        taken.pairs.add(_pair_key(booking.a, booking.b))
         s = bit_of.get(booking.slot)
         for who in booking.attendees:
             p = position.get(who)
             if p is not None:
-                deg[p] += 1
+                taken.deg[p] += 1
                 if s is not None:
-                    busy[p] |= 1 << s
-        if s is not None and booking.table in known_tables and booking.table not in used_tables[s]:
-            used_tables[s].add(booking.table)
-            tables_left[s] -= 1
+                    taken.busy[p] |= 1 << s
+        if s is not None and booking.table in known_tables and booking.table not in taken.tables[s]:
+            taken.tables[s].add(booking.table)
+            taken.tables_left[s] -= 1
+    return taken
 
-    engine = _Engine(avail, busy, deg, max_meetings, len(ordered), windows, tables_left)
+
+def _add_pairs(
+    engine: _Engine,
+    pairs: Iterable[Pair],
+    people: Mapping[AttendeeId, Person],
+    position: Mapping[AttendeeId, int],
+    booked: Collection[frozenset[AttendeeId]],
+    names: Sequence[str],
+) -> tuple[list[Pair], list[Unscheduled]]:
+    """Each pair that could meet becomes an edge of `engine`; the others say why not.
+
+    Returns the pairs in edge order and the pairs left out.
+    """
     table_slots = engine.table_mask
     unscheduled: list[Unscheduled] = []
     edge_pairs: list[Pair] = []
@@ -1058,7 +1145,7 @@ def auto_schedule(
         key = _pair_key(pair.a, pair.b)
         mode = combined_mode(people[pair.a].mode, people[pair.b].mode)
         a, b = position[pair.a], position[pair.b]
-        mask = avail[a] & avail[b]
+        mask = engine.avail[a] & engine.avail[b]
         reason = None
         if key in booked:
             reason = "already_booked"
@@ -1079,16 +1166,18 @@ def auto_schedule(
         kind = _KINDS[mode]
         engine.add_edge(a, b, pair.score, kind, mask & table_slots if kind == _TABLE else mask)
         edge_pairs.append(pair)
+    return edge_pairs, unscheduled
 
-    by_score = sorted(range(len(edge_pairs)), key=lambda e: -engine.w[e])
-    if max_meetings > 0:
-        engine.rank()
-        engine.cover(by_score)
-        engine.fill(by_score)
-        engine.augment(rounds)
-        engine.improve(by_score, rounds, limit=_IMPROVE_SHARE * len(ids))
-        engine.augment(rounds)
 
+def _bookings(
+    engine: _Engine,
+    edge_pairs: Sequence[Pair],
+    by_score: Sequence[int],
+    ordered: Sequence[Slot],
+    names: Sequence[str],
+    used_tables: Sequence[Collection[str]],
+) -> list[Booking]:
+    """The placed edges as bookings, slot by slot, best score first within a slot."""
     by_slot: list[list[int]] = [[] for _ in ordered]
     for e in by_score:
         if engine.slot_of[e] >= 0:
@@ -1103,16 +1192,4 @@ def auto_schedule(
             pair = edge_pairs[e]
             table = next(free_tables, None) if engine.kind[e] != _ONLINE else None
             bookings.append(Booking(pair.a, pair.b, slot.index, table, pair.score))
-    for e, pair in enumerate(edge_pairs):
-        if engine.slot_of[e] < 0:
-            limited = max(engine.deg[engine.ea[e]], engine.deg[engine.eb[e]]) >= max_meetings
-            unscheduled.append(Unscheduled(pair, "meeting_limit" if limited else "no_free_slot"))
-    coverable = {p for p, edges in enumerate(engine.incident) if edges and max_meetings > 0}
-    coverable.update(p for p, count in enumerate(engine.deg) if count)
-    return ScheduleResult(
-        bookings=bookings,
-        total_score=sum(booking.score for booking in bookings),
-        attendees_covered=sum(1 for count in engine.deg if count),
-        attendees_coverable=len(coverable),
-        unscheduled=unscheduled,
-    )
+    return bookings
