@@ -21,7 +21,7 @@ from sqlalchemy.orm import aliased
 from .choices import ROLES
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
-from .matching import Suggestion as Suggested
+from .matching import SuggestedPartner as Suggested
 from .models import Attendee, Event, MatchingRun, Meeting, Suggestion, utcnow
 
 BATCH = 5000

@@ -23,7 +23,7 @@ from sklearn.model_selection import ParameterGrid
 
 from matchmaker.matching import MatchSettings, engine
 from matchmaker.matching import evaluation as ev
-from matchmaker.matching.models import DEFAULT_RECIPROCITY
+from matchmaker.matching.types import DEFAULT_RECIPROCITY
 from matchmaker.suggest_file import suggest_from_file
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stackexchange"

@@ -76,16 +76,16 @@ in parallel over viewers, so the cost is the number of postings walked, not N x 
 """
 
 from .engine import SHARED_WEIGHT, Matcher, suggest_partners
-from .models import (
+from .reasons import format_reason, format_reasons, is_weak
+from .types import (
     DEFAULT_ROLE_RULES,
     UNMATCHED_REASONS,
     MatchResult,
     MatchSettings,
     Profile,
     Reason,
-    Suggestion,
+    SuggestedPartner,
 )
-from .reasons import format_reason, format_reasons, is_weak
 
 __all__ = [
     "DEFAULT_ROLE_RULES",
@@ -96,7 +96,7 @@ __all__ = [
     "Matcher",
     "Profile",
     "Reason",
-    "Suggestion",
+    "SuggestedPartner",
     "format_reason",
     "format_reasons",
     "is_weak",

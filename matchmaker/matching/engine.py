@@ -26,8 +26,8 @@ import scipy.sparse as sp
 from matchmaker.choices import MEETING_MODES, ROLES
 
 from . import kernels
-from .models import MatchResult, MatchSettings, Profile, Reason, Suggestion
 from .text import AliasTable, phrase_terms, shipped_aliases, stem, tokenize
+from .types import MatchResult, MatchSettings, Profile, Reason, SuggestedPartner
 
 #: Weight of shared interests next to "how much they can help me" (1).
 SHARED_WEIGHT = 0.2
@@ -298,7 +298,7 @@ class Matcher:
         self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
         self._cand_key = np.zeros((n, self._depth), dtype=np.float64)
         self._cand_cnt = np.zeros(n, dtype=np.int64)
-        self._lists: dict[int, list[Suggestion]] = {}
+        self._lists: dict[int, list[SuggestedPartner]] = {}
         self._rank(np.arange(n, dtype=np.int64), progress)
         self._finish(changed=None)
         return self
@@ -626,7 +626,7 @@ class Matcher:
         for p, row, scores in zip(dirty_rows, partner_ids, shown_list, strict=True):
             pid = id_list[p]
             fresh = [
-                Suggestion(partner, score, explained[(pid, partner)])
+                SuggestedPartner(partner, score, explained[(pid, partner)])
                 for partner, score in zip(row, scores, strict=True)
                 if partner >= 0
             ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .models import Reason
+from .types import Reason
 
 _LEADS = {
     "they_help": ("They can help with", "you look for"),

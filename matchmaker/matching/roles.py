@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from matchmaker.choices import ROLES
 
-from .models import DEFAULT_ROLE_RULES
+from .types import DEFAULT_ROLE_RULES
 
 Rules = Mapping[str, frozenset[str]]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .models import Profile
+from .types import Profile
 
 #: Canonical tags and a few ways people write them.
 SKILLS: dict[str, tuple[str, ...]] = {

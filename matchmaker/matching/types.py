@@ -126,7 +126,9 @@ class Reason:
 
 
 @dataclass(frozen=True, slots=True)
-class Suggestion:
+class SuggestedPartner:
+    """One partner in an attendee's list; stored as a `matchmaker.models.Suggestion` row."""
+
     partner_id: int
     score: float
     reasons: tuple[Reason, ...] = ()
@@ -141,7 +143,7 @@ class MatchResult:
     ``exposure_stdev`` describe how many lists each attendee appears in.
     """
 
-    suggestions: dict[int, list[Suggestion]]
+    suggestions: dict[int, list[SuggestedPartner]]
     coverage: float
     max_exposure: int
     exposure_mean: float
