@@ -65,13 +65,24 @@ def new_access_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Organizer(UserMixin, db.Model):
+    """An organizer account.
+
+    Sign-in cookies carry `session_token`, not the id: a new token (on sign-out or a new
+    password) makes every cookie issued before it worthless, on every device.
+    """
+
     __tablename__ = "organizer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(256))
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     events: Mapped[list[Event]] = relationship(
@@ -84,6 +95,13 @@ class Organizer(UserMixin, db.Model):
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    def get_id(self) -> str:
+        return self.session_token
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -91,6 +109,10 @@ class Organizer(UserMixin, db.Model):
     @classmethod
     def by_email(cls, email: str):  # noqa: ANN206 - returns a Select
         return select(cls).where(cls.email == cls.normalize_email(email))
+
+    @classmethod
+    def by_session_token(cls, token: str):  # noqa: ANN206 - returns a Select
+        return select(cls).where(cls.session_token == token)
 
 
 class Event(db.Model):

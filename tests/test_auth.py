@@ -118,3 +118,55 @@ def test_logout_requires_csrf(client, app, auth):
     response = client.post("/auth/logout")
     assert response.status_code == 400
     assert client.get("/organizer/").status_code == 200
+
+
+def _copy_of(client, name: str, app):  # noqa: ANN001, ANN202
+    """A second browser holding one of the first one's cookies."""
+    cookie = client.get_cookie(name)
+    assert cookie is not None, f"no {name} cookie"
+    other = app.test_client()
+    other.set_cookie(name, cookie.value)
+    return other
+
+
+@pytest.mark.parametrize(("cookie", "remember"), [("session", False), ("remember_token", True)])
+def test_cookie_copied_before_sign_out_does_not_work_after_it(client, app, auth, cookie, remember):
+    with app.app_context():
+        make_organizer()
+    post_form(
+        client,
+        "/auth/login",
+        {"email": "org@example.com", "password": "correct horse 1", "remember": "y"}
+        if remember
+        else {"email": "org@example.com", "password": "correct horse 1"},
+    )
+    copy = _copy_of(client, cookie, app)
+    assert copy.get("/organizer/").status_code == 200
+    auth.logout()
+    assert copy.get("/organizer/").status_code == 302
+    # Signing in again does not bring the copied cookie back to life.
+    auth.login()
+    assert client.get("/organizer/").status_code == 200
+    assert copy.get("/organizer/").status_code == 302
+
+
+def test_new_password_ends_every_session(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    auth.login()
+    with app.app_context():
+        organizer = db.session.scalar(Organizer.by_email("org@example.com"))
+        organizer.set_password("another long password")
+        db.session.commit()
+    assert client.get("/organizer/").status_code == 302
+
+
+def test_session_cookie_does_not_carry_the_account_id(client, app, auth):
+    with app.app_context():
+        organizer = make_organizer()
+        organizer_id, token = str(organizer.id), organizer.session_token
+    auth.login()
+    with client.session_transaction() as session:
+        assert session["_user_id"] == token != organizer_id
+        session["_user_id"] = organizer_id  # a cookie from before session tokens
+    assert client.get("/organizer/").status_code == 302

@@ -71,22 +71,7 @@ def test_events_with_their_own_role_matrix_keep_it_as_custom(empty_app):
             ),
             {"now": datetime(2026, 1, 1)},
         )
-        common = {
-            "organizer_id": 1,
-            "name": "E",
-            "description": "",
-            "timezone": "UTC",
-            "venue": "",
-            "starts_at": datetime(2026, 12, 1, 9),
-            "ends_at": datetime(2026, 12, 1, 17),
-            "meeting_minutes": 15,
-            "buffer_minutes": 5,
-            "table_names": [],
-            "virtual_link_template": "",
-            "max_meetings_per_attendee": 6,
-            "registration_open": True,
-            "created_at": datetime(2026, 1, 1),
-        }
+        common = _event_row()
         db.session.execute(
             event.insert(),
             [
@@ -108,6 +93,26 @@ def test_events_with_their_own_role_matrix_keep_it_as_custom(empty_app):
         db.session.commit()
 
 
+def _event_row() -> dict:
+    """An event row as the schema before role presets stored it."""
+    return {
+        "organizer_id": 1,
+        "name": "E",
+        "description": "",
+        "timezone": "UTC",
+        "venue": "",
+        "starts_at": datetime(2026, 12, 1, 9),
+        "ends_at": datetime(2026, 12, 1, 17),
+        "meeting_minutes": 15,
+        "buffer_minutes": 5,
+        "table_names": [],
+        "virtual_link_template": "",
+        "max_meetings_per_attendee": 6,
+        "registration_open": True,
+        "created_at": datetime(2026, 1, 1),
+    }
+
+
 EVENT_COLUMNS = (
     "id",
     "organizer_id",
@@ -125,3 +130,33 @@ EVENT_COLUMNS = (
     "registration_open",
     "created_at",
 )
+
+
+def test_existing_organizers_get_their_own_session_token_and_keep_their_events(empty_app):
+    with empty_app.app_context():
+        upgrade(revision="74cebcfc715e")
+        for organizer_id in (1, 2):
+            db.session.execute(
+                text(
+                    "INSERT INTO organizer (id, email, name, password_hash, created_at) "
+                    "VALUES (:id, :email, 'O', 'x', :now)"
+                ),
+                {
+                    "id": organizer_id,
+                    "email": f"o{organizer_id}@example.org",
+                    "now": datetime(2026, 1, 1),
+                },
+            )
+        event = sa.table(
+            "event",
+            *(sa.column(name) for name in EVENT_COLUMNS),
+            sa.column("table_names", sa.JSON()),
+        )
+        db.session.execute(event.insert(), [_event_row() | {"id": 1, "slug": "kept"}])
+        db.session.commit()
+        upgrade()
+        tokens = db.session.scalars(text("SELECT session_token FROM organizer")).all()
+        assert len(set(tokens)) == 2
+        assert all(len(token) >= 40 for token in tokens)
+        assert db.session.scalar(text("SELECT slug FROM event")) == "kept"
+        db.session.commit()

@@ -10,17 +10,16 @@ from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, login_manager
 from ..models import Organizer
+from . import models as _models  # noqa: F401 - registers the sign-in tables
 from .forms import LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
 @login_manager.user_loader
-def load_organizer(organizer_id: str) -> Organizer | None:
-    try:
-        return db.session.get(Organizer, int(organizer_id))
-    except ValueError:
-        return None
+def load_organizer(session_token: str) -> Organizer | None:
+    """Cookies name the organizer's current session token, so a rotated token ends them."""
+    return db.session.scalar(Organizer.by_session_token(session_token))
 
 
 def _safe_next(target: str | None) -> str:
@@ -73,6 +72,8 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("main.index"))
