@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import make_organizer, post_form
 
@@ -170,3 +172,40 @@ def test_session_cookie_does_not_carry_the_account_id(client, app, auth):
         assert session["_user_id"] == token != organizer_id
         session["_user_id"] = organizer_id  # a cookie from before session tokens
     assert client.get("/organizer/").status_code == 302
+
+
+def _timed_login(auth, email: str) -> float:  # noqa: ANN001
+    started = time.perf_counter()
+    response = auth.login(email=email, password="wrong password")
+    assert "do not match" in response.get_data(as_text=True)
+    return time.perf_counter() - started
+
+
+def test_unknown_email_takes_as_long_as_a_known_one(client, app, auth):
+    """Timing must not tell which emails have an account."""
+    with app.app_context():
+        make_organizer()
+    _timed_login(auth, "nobody@example.com")  # the first request warms everything up
+    known = sorted(_timed_login(auth, "org@example.com") for _ in range(3))[1]
+    unknown = sorted(_timed_login(auth, "nobody@example.com") for _ in range(3))[1]
+    assert max(known, unknown) < 3 * min(known, unknown), (known, unknown)
+
+
+@pytest.mark.parametrize("email", ["org@example.com", "nobody@example.com"])
+def test_every_sign_in_checks_one_password_hash(client, app, auth, monkeypatch, email):
+    from matchmaker.auth import signin
+
+    checked = []
+    real_check = signin.check_password_hash
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(pwhash)
+        return real_check(pwhash, password)
+
+    monkeypatch.setattr(signin, "check_password_hash", spy)
+    with app.app_context():
+        stored = make_organizer().password_hash
+    auth.login(email=email, password="wrong password")
+    assert len(checked) == 1
+    assert (checked[0] == stored) == (email == "org@example.com")
+    assert checked[0].startswith("scrypt:")

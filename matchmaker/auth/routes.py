@@ -12,6 +12,7 @@ from ..extensions import db, login_manager
 from ..models import Organizer
 from . import models as _models  # noqa: F401 - registers the sign-in tables
 from .forms import LoginForm, RegisterForm
+from .signin import authenticate
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -60,8 +61,8 @@ def login():
         return redirect(url_for("organizer.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        organizer = db.session.scalar(Organizer.by_email(form.email.data))
-        if organizer is None or not organizer.check_password(form.password.data):
+        organizer = authenticate(form.email.data, form.password.data)
+        if organizer is None:
             form.password.errors.append("That email and password do not match an account.")
         else:
             login_user(organizer, remember=form.remember.data)
