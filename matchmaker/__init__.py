@@ -39,10 +39,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    from .attendee.routes import bp as attendee_bp
+    from .attendee import bp as attendee_bp
     from .auth.routes import bp as auth_bp
     from .main.routes import bp as main_bp
-    from .organizer.routes import bp as organizer_bp
+    from .organizer import bp as organizer_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)

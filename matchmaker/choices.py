@@ -6,6 +6,8 @@ exact strings stored in the database without importing each other.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 ROLES: dict[str, str] = {
     "job_seeker": "Job seeker",
     "employer": "Employer",
@@ -22,8 +24,43 @@ MEETING_MODES: dict[str, str] = {
     "virtual": "Online",
 }
 
+
+
+class Answer(StrEnum):
+    """One side's answer to a suggested partner (stored as the plain string)."""
+
+    NONE = "none"
+    INTERESTED = "interested"
+    DECLINED = "declined"
+
+
 ANSWERS: dict[str, str] = {
-    "none": "No answer yet",
-    "interested": "I'd like to meet",
-    "declined": "Not for me",
+    Answer.NONE: "No answer yet",
+    Answer.INTERESTED: "I'd like to meet",
+    Answer.DECLINED: "Not for me",
 }
+
+
+class MeetingStatus(StrEnum):
+    """Cancelled meetings stay, so calendars can cancel them."""
+
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+ACTIVE_JOB_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class MailStatus(StrEnum):
+    """Where a message in the outbox stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"

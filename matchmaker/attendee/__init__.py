@@ -1,0 +1,25 @@
+"""Pages for attendees: the public event page with registration, and everything behind an
+attendee's private link (profile, matches, schedule, calendars). Each view module registers
+its routes on :data:`bp`."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort
+
+from ..extensions import db
+from ..models import Attendee
+
+bp = Blueprint("attendee", __name__)
+
+
+def attendee_by_token(token: str) -> Attendee:
+    if not token or len(token) > 64:
+        abort(404)
+    person = db.session.scalar(db.select(Attendee).where(Attendee.access_token == token))
+    if person is None:
+        abort(404, "This link is not valid. It may have been replaced; ask the organizer.")
+    return person
+
+
+
+from . import matches, profile, registration, schedule  # noqa: E402, F401 - register the views

@@ -20,7 +20,7 @@ from ..models import Attendee, Meeting, Suggestion
 from ..scheduling import Slot
 from ..suggestions import reasons_for
 from ..templating import format_local
-from .routes import attendee_by_token, bp
+from . import attendee_by_token, bp
 
 
 @dataclass

@@ -233,3 +233,14 @@ class MatchingSettingsForm(FlaskForm):
 
 for _a, _b in ROLE_PAIRS:
     setattr(MatchingSettingsForm, f"rule_{_a}__{_b}", BooleanField(f"{ROLES[_a]} – {ROLES[_b]}"))
+
+
+ONLINE = ""  # the move form's value for "no table: meet online"
+
+
+class MoveForm(FlaskForm):
+    """Where a meeting goes: one of the event's slots, and a table or online."""
+
+    slot = SelectField("New time", coerce=int)
+    table = SelectField("New place")
+    submit = SubmitField("Move the meeting")

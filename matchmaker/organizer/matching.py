@@ -10,8 +10,8 @@ from ..choices import ROLES
 from ..extensions import db
 from ..matching import UNMATCHED_REASONS, roles
 from ..models import Attendee, Suggestion
+from . import bp, own_attendee, own_event
 from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
-from .routes import bp, own_attendee, own_event
 
 
 @bp.route("/events/<int:event_id>/matching", methods=["GET"])

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField
 
 from .. import bookings, calendar, mail
 from ..downloads import calendar_response, csv_response
@@ -17,18 +15,8 @@ from ..extensions import db
 from ..models import Event, MatchingRun, Meeting, NetworkingSession
 from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
-from .forms import ConfirmForm
-from .routes import bp, own_event
-
-ONLINE = ""  # the move form's value for "no table: meet online"
-
-
-class MoveForm(FlaskForm):
-    """Where a meeting goes: one of the event's slots, and a table or online."""
-
-    slot = SelectField("New time", coerce=int)
-    table = SelectField("New place")
-    submit = SubmitField("Move the meeting")
+from . import bp, own_event
+from .forms import ONLINE, ConfirmForm, MoveForm
 
 
 @dataclass

@@ -1,0 +1,124 @@
+"""An attendee's suggested partners, with the reasons, and their answers to them."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, url_for
+
+from .. import bookings, mail
+from .. import suggestions as matches
+from ..extensions import db
+from ..models import Attendee, Meeting, Suggestion
+from ..templating import format_local
+from . import attendee_by_token, bp
+from .forms import AnswerForm
+
+
+@bp.route("/me/<token>/matches")
+def suggestions(token: str):
+    person = attendee_by_token(token)
+    event = person.event
+    cards = matches.cards_for(person)
+    return render_template(
+        "attendee/matches.html",
+        event=event,
+        person=person,
+        confirmed=[c for c in cards if c.confirmed],
+        open_cards=[c for c in cards if not c.confirmed],
+        allowance=bookings.meeting_allowances(event, [person.id])[person.id],
+        matching_ran=matches.event_has_matches(event.id),
+        form=AnswerForm(),
+    )
+
+
+@bp.route("/me/<token>/matches/<int:suggestion_id>", methods=["POST"])
+def answer(token: str, suggestion_id: int):
+    person = attendee_by_token(token)
+    # Locked, so that two people answering at the same moment both see the other's answer.
+    row = db.session.scalar(
+        db.select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
+    )
+    if row is None or person.id not in (row.low_id, row.high_id):
+        abort(404)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        flash("Choose “I'd like to meet” or “Not for me”.", "warning")
+        return redirect(url_for("attendee.suggestions", token=token))
+    partner = row.high if row.low_id == person.id else row.low
+    was_confirmed = row.confirmed
+    confirmed = matches.record_answer(row, person.id, form.answer.data)
+    meeting = bookings.book_confirmed(row) if confirmed else None
+    cancelled = []
+    if was_confirmed and not row.confirmed:
+        # Changing one's mind on a confirmed match also calls off its meeting.
+        for booked in bookings.active_meetings_of_pair(row):
+            bookings.cancel_meeting(booked, by=person.name)
+            cancelled.append(booked)
+    db.session.commit()
+    if meeting is not None or cancelled:
+        mail.send_in_background(current_app._get_current_object())
+    if form.answer.data == "declined":
+        matches.refresh_and_commit(person.event)
+        message = f"Noted. We won't suggest {partner.name} again."
+        if cancelled:
+            message += f" Your meeting is cancelled and {partner.name} is told."
+        flash(message, "info")
+    elif was_confirmed:
+        flash(f"You and {partner.name} already both want to meet; see My schedule.", "info")
+    else:
+        flash(*_yes_notice(person, partner, confirmed, meeting))
+    return redirect(url_for("attendee.suggestions", token=token))
+
+
+def _meetings(count: int) -> str:
+    return f"{count} meeting{'s' if count != 1 else ''}"
+
+
+def _yes_notice(
+    person: Attendee, partner: Attendee, confirmed: bool, meeting: Meeting | None
+) -> tuple[str, str]:
+    """What “I'd like to meet” led to, in words: booked, waiting, or stopped by a full list.
+
+    Meetings are where scarcity binds: someone with as many meetings as the event allows
+    keeps their “yes” (it is still true, and it can be booked once a meeting is cancelled)
+    but is told plainly that no meeting can be booked now.
+    """
+    event = person.event
+    if meeting is not None:
+        when = format_local(meeting.starts_at, event.timezone, "%a %d %b at %H:%M")
+        place = meeting.table_name or "online"
+        return (
+            f"It's a match: you and {partner.name} both want to meet. "
+            f"Your meeting is booked for {when} ({place}); see My schedule.",
+            "success",
+        )
+    allowances = bookings.meeting_allowances(event, [person.id, partner.id])
+    mine, theirs = allowances[person.id], allowances[partner.id]
+    full = f"Your meetings are full: you have {_meetings(mine.booked)}, the most this event allows"
+    if confirmed and mine.full:
+        return (
+            f"You and {partner.name} both want to meet. {full}, so no meeting was booked. "
+            f"To meet {partner.name}, cancel one of your meetings under My schedule and book "
+            "a time there.",
+            "warning",
+        )
+    if confirmed and theirs.full:
+        return (
+            f"You and {partner.name} both want to meet, but {partner.name} already has as "
+            "many meetings as this event allows, so no meeting was booked. If one of theirs "
+            "is cancelled, you can book a time under My schedule.",
+            "warning",
+        )
+    if confirmed:
+        return (
+            f"It's a match: you and {partner.name} both want to meet. There is no free slot "
+            "you both can make right now; the organizer will help you find one.",
+            "success",
+        )
+    if mine.full:
+        return (
+            f"{full}. We kept your “I'd like to meet” for {partner.name}: if they say yes "
+            "too, you can book a time under My schedule once you cancel another meeting.",
+            "warning",
+        )
+    return f"Noted. We'll tell you when {partner.name} wants to meet too.", "success"
+

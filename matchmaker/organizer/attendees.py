@@ -1,0 +1,68 @@
+"""The organizer's attendee pages: the searchable list, one attendee, private links."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from sqlalchemy import func
+
+from ..downloads import csv_response
+from ..extensions import db
+from ..models import Attendee
+from . import bp, own_attendee, own_event
+from .forms import ConfirmForm
+
+
+@bp.route("/events/<int:event_id>/attendees")
+def attendees(event_id: int):
+    event = own_event(event_id)
+    query = (request.args.get("q") or "").strip()
+    statement = event.attendees_select()
+    if query:
+        like = f"%{query.lower()}%"
+        statement = statement.where(
+            func.lower(Attendee.name).like(like)
+            | func.lower(Attendee.email).like(like)
+            | func.lower(Attendee.organization).like(like)
+        )
+    number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    page = db.paginate(statement, page=number, per_page=50, error_out=False)
+    return render_template(
+        "organizer/attendees.html", event=event, page=page, query=query, form=ConfirmForm()
+    )
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>")
+def attendee(event_id: int, attendee_id: int):
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    return render_template(
+        "organizer/attendee.html", event=event, person=person, form=ConfirmForm()
+    )
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/revoke", methods=["POST"])
+def revoke_link(event_id: int, attendee_id: int):
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    if ConfirmForm().validate_on_submit():
+        person.revoke_access()
+        db.session.commit()
+        flash(f"{person.name}'s old link no longer works. A new one is ready.", "success")
+    return redirect(url_for("organizer.attendee", event_id=event.id, attendee_id=person.id))
+
+
+@bp.route("/events/<int:event_id>/links.csv")
+def links_csv(event_id: int):
+    event = own_event(event_id)
+    rows = db.session.execute(
+        db.select(Attendee.name, Attendee.email, Attendee.organization, Attendee.access_token)
+        .where(Attendee.event_id == event.id)
+        .order_by(Attendee.name)
+    ).all()
+    header = ["name", "email", "organization", "private_link"]
+    body = (
+        [name, email, org, url_for("attendee.profile", token=token, _external=True)]
+        for name, email, org, token in rows
+    )
+    return csv_response(f"{event.slug}-attendee-links.csv", header, body)
+
