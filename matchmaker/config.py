@@ -59,6 +59,10 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BACKGROUND_JOBS": _bool(env.get("BACKGROUND_JOBS"), default=True),
+        # This many wrong passwords for one email within the window lock it for a while.
+        "SIGN_IN_LOCKOUT_FAILURES": int(env.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
+        "SIGN_IN_LOCKOUT_WINDOW_MINUTES": int(env.get("SIGN_IN_LOCKOUT_WINDOW_MINUTES", "15")),
+        "SIGN_IN_LOCKOUT_MINUTES": int(env.get("SIGN_IN_LOCKOUT_MINUTES", "15")),
     }
 
 

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
 import time
+from datetime import timedelta
 
 import pytest
-from conftest import make_organizer, post_form
+from conftest import AuthActions, make_organizer, post_form
 
+from matchmaker import create_app
 from matchmaker.extensions import db
 from matchmaker.models import Organizer
 
@@ -209,3 +212,112 @@ def test_every_sign_in_checks_one_password_hash(client, app, auth, monkeypatch, 
     assert len(checked) == 1
     assert (checked[0] == stored) == (email == "org@example.com")
     assert checked[0].startswith("scrypt:")
+
+
+def _wrong(auth, email: str = "org@example.com", times: int = 1):  # noqa: ANN001, ANN202
+    for _ in range(times):
+        response = auth.login(email=email, password="wrong password")
+    return response
+
+
+def _later(monkeypatch, minutes: int) -> None:  # noqa: ANN001
+    from matchmaker.auth import signin
+
+    moved = signin.utcnow() + timedelta(minutes=minutes)
+    monkeypatch.setattr(signin, "utcnow", lambda: moved)
+
+
+@pytest.mark.parametrize("email", ["org@example.com", "nobody@example.com"])
+def test_ten_wrong_passwords_lock_the_email_for_fifteen_minutes(client, app, auth, email):
+    with app.app_context():
+        make_organizer()
+    assert _wrong(auth, email, times=9).status_code == 200
+    locked = _wrong(auth, email)
+    assert locked.status_code == 429
+    text = locked.get_data(as_text=True)
+    assert "Too many wrong passwords" in text and "15 minutes" in text
+    # Even the right password waits until the lockout ends.
+    assert auth.login(email=email).status_code == 429
+    assert client.get("/organizer/").status_code == 302
+
+
+@pytest.fixture
+def three_failures(app) -> None:  # noqa: ANN001
+    """Lock after three wrong passwords instead of ten: the same rule, quicker to test."""
+    app.config["SIGN_IN_LOCKOUT_FAILURES"] = 3
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_lockout_reads_the_same_for_an_account_and_for_no_account(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    known = _wrong(auth, "org@example.com", times=3).get_data(as_text=True)
+    unknown = _wrong(auth, "nobody@example.com", times=3).get_data(as_text=True)
+    strip = re.compile(r'name="csrf_token"[^>]*>|value="[^"]*"')
+    assert strip.sub("", known) == strip.sub("", unknown)
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_lockout_ends_and_the_right_password_then_works(client, app, auth, monkeypatch):
+    with app.app_context():
+        make_organizer()
+    _wrong(auth, times=3)
+    _later(monkeypatch, 16)
+    assert auth.login().status_code == 302
+    assert client.get("/organizer/").status_code == 200
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_success_resets_the_count(client, app, auth):
+    with app.app_context():
+        make_organizer()
+    _wrong(auth, times=2)
+    assert auth.login().status_code == 302
+    auth.logout()
+    assert _wrong(auth, times=2).status_code == 200
+    assert auth.login().status_code == 302
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_wrong_passwords_spread_over_more_than_the_window_do_not_lock(
+    client, app, auth, monkeypatch
+):
+    with app.app_context():
+        make_organizer()
+    _wrong(auth, times=2)
+    _later(monkeypatch, 16)
+    assert _wrong(auth, times=2).status_code == 200
+    assert auth.login().status_code == 302
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_other_emails_are_not_locked(client, app, auth):
+    with app.app_context():
+        make_organizer()
+        make_organizer("other@example.com")
+    _wrong(auth, times=3)
+    assert auth.login(email="other@example.com").status_code == 302
+
+
+@pytest.mark.usefixtures("three_failures")
+def test_lockout_is_shared_by_every_worker_process(app):
+    """Two app instances on one database stand in for two gunicorn workers."""
+    with app.app_context():
+        make_organizer()
+    other_worker = create_app(dict(app.config))
+    first, second = AuthActions(app.test_client()), AuthActions(other_worker.test_client())
+    _wrong(first, times=2)
+    assert _wrong(second).status_code == 429
+    assert first.login().status_code == 429
+    with other_worker.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_lockout_limits_come_from_the_config(client, app, auth):
+    app.config.update(SIGN_IN_LOCKOUT_FAILURES=3, SIGN_IN_LOCKOUT_MINUTES=2)
+    with app.app_context():
+        make_organizer()
+    locked = _wrong(auth, times=3)
+    assert locked.status_code == 429
+    assert "2 minutes" in locked.get_data(as_text=True)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, login_manager
-from ..models import Organizer
-from . import models as _models  # noqa: F401 - registers the sign-in tables
+from ..models import Organizer, utcnow
 from .forms import LoginForm, RegisterForm
-from .signin import authenticate
+from .signin import LockoutPolicy, SignInLocked, authenticate
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -21,6 +22,15 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 def load_organizer(session_token: str) -> Organizer | None:
     """Cookies name the organizer's current session token, so a rotated token ends them."""
     return db.session.scalar(Organizer.by_session_token(session_token))
+
+
+def _lockout_policy() -> LockoutPolicy:
+    config = current_app.config
+    return LockoutPolicy(
+        failures=config["SIGN_IN_LOCKOUT_FAILURES"],
+        window=timedelta(minutes=config["SIGN_IN_LOCKOUT_WINDOW_MINUTES"]),
+        duration=timedelta(minutes=config["SIGN_IN_LOCKOUT_MINUTES"]),
+    )
 
 
 def _safe_next(target: str | None) -> str:
@@ -61,7 +71,17 @@ def login():
         return redirect(url_for("organizer.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        organizer = authenticate(form.email.data, form.password.data)
+        try:
+            organizer = authenticate(form.email.data, form.password.data, _lockout_policy())
+        except SignInLocked as locked:
+            seconds = max(1, math.ceil((locked.until - utcnow()).total_seconds()))
+            minutes = math.ceil(seconds / 60)
+            form.form_errors.append(
+                "Too many wrong passwords for this email, so signing in with it is paused. "
+                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}."
+            )
+            page = render_template("auth/login.html", form=form)
+            return page, 429, {"Retry-After": str(seconds)}
         if organizer is None:
             form.password.errors.append("That email and password do not match an account.")
         else:
