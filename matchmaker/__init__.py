@@ -39,6 +39,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
+    from .security import DatabaseIdConverter
+
+    # Before any route is added, so every <int:...> refuses ids no row can have (a 404).
+    app.url_map.converters["int"] = DatabaseIdConverter
+
     from .attendee import bp as attendee_bp
     from .auth.routes import bp as auth_bp
     from .main.routes import bp as main_bp
