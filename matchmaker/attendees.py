@@ -12,25 +12,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, insert, select, update
 
+from .adapters import IMPORTED_FIELDS, record_values
 from .extensions import db
-from .importing import AttendeeRecord, split_phrases
+from .importing import AttendeeRecord
 from .models import Attendee, Event, new_access_token, utcnow
 
-# Columns an import may set; profile answers an attendee already gave win over an empty cell.
-IMPORTED_FIELDS = (
-    "name",
-    "organization",
-    "job_title",
-    "role",
-    "bio",
-    "can_help_with",
-    "looking_for",
-    "interests",
-    "meeting_mode",
-    "timezone",
-    "linkedin_url",
-    "website_url",
-)
 BATCH = 2000
 
 
@@ -38,10 +24,6 @@ BATCH = 2000
 class ImportResult:
     created: int
     updated: int
-
-
-def _record_values(record: AttendeeRecord) -> dict[str, object]:
-    return {name: getattr(record, name) for name in IMPORTED_FIELDS}
 
 
 def _merge(existing: dict[str, object], incoming: dict[str, object]) -> dict[str, object]:
@@ -76,7 +58,7 @@ def import_records(
     new_rows: list[dict[str, object]] = []
     changed_rows: list[dict[str, object]] = []
     for record in records:
-        values = _record_values(record)
+        values = record_values(record)
         current = existing.get(record.email)
         if current is None:
             new_rows.append(
@@ -151,23 +133,3 @@ def phrase_suggestions(event: Event, limit: int = 300) -> dict[str, list[str]]:
         "skills": [spelling[p] for p, _ in skills.most_common(limit)],
         "interests": [spelling[p] for p, _ in counters["interests"].most_common(limit)],
     }
-
-
-def apply_profile(person: Attendee, form: object, session_ids: list[int]) -> None:
-    """Copy a validated profile form onto an attendee (the caller commits)."""
-    data = form.data  # type: ignore[attr-defined]
-    person.name = data["name"].strip()
-    person.organization = (data["organization"] or "").strip()
-    person.job_title = (data["job_title"] or "").strip()
-    person.role = data["role"]
-    person.bio = (data["bio"] or "").strip()
-    person.can_help_with = split_phrases(data["can_help_with"] or "")
-    person.looking_for = split_phrases(data["looking_for"] or "")
-    person.interests = split_phrases(data["interests"] or "")
-    person.meeting_mode = data["meeting_mode"] or "either"
-    person.timezone = data["timezone"] or None
-    chosen = sorted(set(data["sessions"] or []) & set(session_ids))
-    person.available_session_ids = None if chosen == sorted(session_ids) else chosen
-    person.linkedin_url = data["linkedin_url"] or None
-    person.website_url = data["website_url"] or None
-    person.consent_share_contact = bool(data["consent_share_contact"])

@@ -13,35 +13,28 @@ in a background thread when the app allows it.
 from __future__ import annotations
 
 import dataclasses
-import secrets
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from sqlalchemy import func, or_, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import calendar, mail, scheduling
+from . import invites, mail, scheduling
+from .adapters import scheduling_person
+from .choices import ACTIVE_JOB_STATUSES, Answer, JobStatus, MeetingStatus
 from .events import render_virtual_link
 from .extensions import db
-from .matching import format_reasons
 from .models import Attendee, Event, MatchingRun, Meeting, MeetingSeat, Suggestion, utcnow
-from .suggestions import reasons_for
 
 RETRIES = 5
 SCHEDULING = "scheduling"  # the MatchingRun kind of an auto-schedule job
 # A job still queued or running after this long has lost its worker (a restart, a crash).
 STALE_AFTER = timedelta(minutes=30)
-ACTIVE = ("queued", "running")
-
-# The site's address for links and UIDs in a job, which has no request to read it from.
-_job_base_url: ContextVar[str] = ContextVar("job_base_url", default="")
 
 
 class BookingError(ValueError):
@@ -59,14 +52,6 @@ def event_slots(event: Event) -> list[scheduling.Slot]:
     )
 
 
-def _person(attendee: Attendee, session_index: dict[int, int]) -> scheduling.Person:
-    ids = attendee.available_session_ids
-    sessions = (
-        None if ids is None else frozenset(session_index[i] for i in ids if i in session_index)
-    )
-    return scheduling.Person(mode=attendee.meeting_mode, sessions=sessions)
-
-
 def _people(
     event: Event,
     attendee_ids: Iterable[int] | None = None,
@@ -80,11 +65,13 @@ def _people(
         if attendee_ids is not None:
             statement = statement.where(Attendee.id.in_(list(attendee_ids)))
         attendees = db.session.scalars(statement)
-    return {a.id: _person(a, session_index) for a in attendees}
+    return {a.id: scheduling_person(a, session_index) for a in attendees}
 
 
 def _active_meetings(event: Event, attendee_ids: Iterable[int] | None = None) -> list[Meeting]:
-    statement = select(Meeting).where(Meeting.event_id == event.id, Meeting.status == "confirmed")
+    statement = select(Meeting).where(
+        Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED
+    )
     if attendee_ids is not None:
         ids = list(attendee_ids)
         statement = statement.where(or_(Meeting.low_id.in_(ids), Meeting.high_id.in_(ids)))
@@ -107,19 +94,6 @@ def _bookings(
     return bookings
 
 
-def _base_url() -> str:
-    """PUBLIC_BASE_URL, else the address of the request (or of the one that started the job)."""
-    return (
-        current_app.config.get("PUBLIC_BASE_URL")
-        or _job_base_url.get()
-        or (request.host_url if has_request_context() else "")
-    ).rstrip("/")
-
-
-def _uid_domain() -> str:
-    return urlsplit(_base_url()).hostname or "matchmaker.invalid"
-
-
 def _new_meeting(
     event: Event, booking: scheduling.Booking, slot: scheduling.Slot, suggestion_id: int | None
 ) -> Meeting:
@@ -137,9 +111,9 @@ def _new_meeting(
         if booking.table
         else render_virtual_link(event.virtual_link_template, event.slug),
         score=booking.score,
-        status="confirmed",
+        status=MeetingStatus.CONFIRMED,
         sequence=0,
-        uid=f"meeting-{secrets.token_hex(10)}@{_uid_domain()}",
+        uid=invites.new_meeting_uid(),
     )
     meeting.seats = [
         MeetingSeat(attendee_id=low, starts_at=slot.start),
@@ -162,7 +136,7 @@ def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meetin
         select(Meeting).where(
             Meeting.low_id == row.low_id,
             Meeting.high_id == row.high_id,
-            Meeting.status == "confirmed",
+            Meeting.status == MeetingStatus.CONFIRMED,
         )
     )
     if existing is not None:
@@ -193,7 +167,7 @@ def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meetin
             current_app.logger.info("booking for pair %s lost a race; retrying", row.id)
             db.session.expire_all()
             continue
-        queue_invites(meeting, "REQUEST")
+        invites.queue_invites(meeting, "REQUEST")
         return meeting
     return None
 
@@ -204,7 +178,7 @@ def active_meetings_of_pair(row: Suggestion) -> list[Meeting]:
             select(Meeting).where(
                 Meeting.low_id == row.low_id,
                 Meeting.high_id == row.high_id,
-                Meeting.status == "confirmed",
+                Meeting.status == MeetingStatus.CONFIRMED,
             )
         )
     )
@@ -249,8 +223,8 @@ def auto_schedule_event(
     rows = db.session.scalars(
         select(Suggestion).where(
             Suggestion.event_id == event.id,
-            Suggestion.answer_low != "declined",
-            Suggestion.answer_high != "declined",
+            Suggestion.answer_low != Answer.DECLINED,
+            Suggestion.answer_high != Answer.DECLINED,
         )
     ).all()
     if confirmed_only:
@@ -283,7 +257,7 @@ def auto_schedule_event(
     for done, meeting in enumerate(created):
         if done % 500 == 0:
             report(0.4 + 0.55 * done / len(created), "Writing the invitations…")
-        queue_invites(meeting, "REQUEST")
+        invites.queue_invites(meeting, "REQUEST")
     unscheduled: dict[str, int] = {}
     if len(candidates) < len(rows):
         unscheduled["already_booked"] = len(rows) - len(candidates)
@@ -300,14 +274,14 @@ def auto_schedule_event(
 
 def cancel_meeting(meeting: Meeting, *, by: str) -> None:
     """Cancel; the slot and table are freed and both attendees are told (caller commits)."""
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         return
-    meeting.status = "cancelled"
+    meeting.status = MeetingStatus.CANCELLED
     meeting.cancelled_by = by[:200]
     meeting.sequence += 1
     meeting.seats = []
     db.session.flush()
-    queue_invites(meeting, "CANCEL")
+    invites.queue_invites(meeting, "CANCEL")
 
 
 def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) -> None:
@@ -317,7 +291,7 @@ def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) 
     attendee who is busy or unavailable then, a table already taken. On error the meeting
     is left exactly as it was.
     """
-    if meeting.status != "confirmed":
+    if meeting.status != MeetingStatus.CONFIRMED:
         raise BookingError("Only a confirmed meeting can be moved.")
     event = meeting.event
     slots = event_slots(event)
@@ -362,7 +336,7 @@ def move_meeting(meeting: Meeting, starts_at: datetime, table_name: str | None) 
             db.session.flush()
     except IntegrityError as error:
         raise BookingError("Someone booked that slot a moment ago; choose another.") from error
-    queue_invites(meeting, "REQUEST")
+    invites.queue_invites(meeting, "REQUEST")
 
 
 def _name(attendee_id: int) -> str:
@@ -370,105 +344,12 @@ def _name(attendee_id: int) -> str:
     return person.name if person else "An attendee"
 
 
-# -- calendars and invites -------------------------------------------------------------------
-
-
-def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.CalendarMeeting:
-    """The meeting as `viewer` sees it (or the organizer's neutral view when None)."""
-    event = meeting.event
-    low, high = meeting.low, meeting.high
-    if viewer is None:
-        summary = f"{low.name} & {high.name} - {event.name}"
-        description = ""
-    else:
-        partner = meeting.partner_of(viewer.id)
-        summary = calendar.meeting_summary(partner.name, partner.organization, event.name)
-        lines = []
-        row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
-        if row is not None:
-            lines += ["Why you were matched:"] + [
-                f"- {line}" for line in format_reasons(reasons_for(row, viewer.id))
-            ]
-        if partner.consent_share_contact:
-            contact = [partner.email] + [
-                u for u in (partner.linkedin_url, partner.website_url) if u
-            ]
-            lines += ["", f"Contact {partner.name}: " + ", ".join(contact)]
-        if viewer.access_token:
-            lines += ["", "Your schedule: " + public_url(f"/me/{viewer.access_token}/schedule")]
-        description = "\n".join(lines).strip()
-    if meeting.mode == "virtual":
-        location = meeting.virtual_url or ""
-    else:
-        location = ", ".join(p for p in (meeting.table_name, event.venue) if p)
-    organizer = event.organizer
-    return calendar.CalendarMeeting(
-        uid=meeting.uid,
-        start=meeting.starts_at,
-        end=meeting.ends_at,
-        timezone=event.timezone,
-        summary=summary,
-        organizer=(organizer.name, organizer.email),
-        attendees=[(low.name, low.email), (high.name, high.email)],
-        sequence=meeting.sequence,
-        description=description,
-        location=location,
-        url=meeting.virtual_url if meeting.mode == "virtual" else None,
-        virtual=meeting.mode == "virtual",
-        status="CANCELLED" if meeting.status == "cancelled" else "CONFIRMED",
-        created=meeting.created_at,
-        last_modified=meeting.updated_at or meeting.created_at,
-    )
-
-
-def public_url(path: str) -> str:
-    return (_base_url() or "http://127.0.0.1:5000") + path
-
-
-def queue_invites(meeting: Meeting, method: str) -> None:
-    """An iTIP REQUEST or CANCEL email to each attendee, in the caller's transaction."""
-    event = meeting.event
-    for person in (meeting.low, meeting.high):
-        partner = meeting.partner_of(person.id)
-        entry = calendar_meeting(meeting, person)
-        local = event.local(meeting.starts_at)
-        when = f"{local:%A %d %B, %H:%M} ({event.timezone.replace('_', ' ')})"
-        where = entry.location or "to be announced"
-        if method == "CANCEL":
-            subject = f"Cancelled: meeting with {partner.name} at {event.name}"
-            body = f"Hi {person.name},\n\nYour meeting with {partner.name} on {when} is cancelled."
-            # The meeting already carries STATUS:CANCELLED and its raised SEQUENCE.
-            ics = calendar.build_calendar([entry], method="CANCEL")
-        else:
-            prefix = "Updated: " if meeting.sequence > 0 else ""
-            subject = f"{prefix}Meet {partner.name} at {event.name}, {local:%a %H:%M}"
-            body = (
-                f"Hi {person.name},\n\nYou are meeting {partner.name} on {when}.\n"
-                f"Where: {where}\n\n{entry.description}"
-            )
-            ics = calendar.invite_ics(entry)
-        body += "\n\nYour schedule and calendar links: " + public_url(
-            f"/me/{person.access_token}/schedule"
-        )
-        mail.queue_email(
-            db.session,
-            to_email=person.email,
-            to_name=person.name,
-            subject=subject,
-            body_text=body + "\n",
-            ics=ics,
-            ics_method=method,
-            event_id=event.id,
-            meeting_id=meeting.id,
-        )
-
-
 def attendee_meetings(person: Attendee, *, include_cancelled: bool = False) -> list[Meeting]:
     statement = select(Meeting).where(
         or_(Meeting.low_id == person.id, Meeting.high_id == person.id)
     )
     if not include_cancelled:
-        statement = statement.where(Meeting.status == "confirmed")
+        statement = statement.where(Meeting.status == MeetingStatus.CONFIRMED)
     return list(db.session.scalars(statement.order_by(Meeting.starts_at)))
 
 
@@ -497,7 +378,7 @@ def meeting_allowances(event: Event, attendee_ids: Iterable[int]) -> dict[int, M
     ids = list(set(attendee_ids))
     if not ids:
         return {}
-    active = Meeting.status == "confirmed"
+    active = Meeting.status == MeetingStatus.CONFIRMED
     sides = union_all(
         select(Meeting.low_id.label("a")).where(active, Meeting.low_id.in_(ids)),
         select(Meeting.high_id.label("a")).where(active, Meeting.high_id.in_(ids)),
@@ -514,7 +395,7 @@ def event_meetings(
     in two more queries, for pages and exports that name them."""
     statement = select(Meeting).where(Meeting.event_id == event.id)
     if not include_cancelled:
-        statement = statement.where(Meeting.status == "confirmed")
+        statement = statement.where(Meeting.status == MeetingStatus.CONFIRMED)
     if with_people:
         statement = statement.options(selectinload(Meeting.low), selectinload(Meeting.high))
     return list(db.session.scalars(statement.order_by(Meeting.starts_at, Meeting.table_name)))
@@ -539,9 +420,9 @@ def fail_if_stale(run: MatchingRun) -> bool:
     Its worker is gone, and a job that never ends would block the next one for good. Only
     a stale job is written to: on SQLite any write would wait for a running job to commit.
     """
-    if run.status not in ACTIVE or run.created_at > utcnow() - STALE_AFTER:
+    if run.status not in ACTIVE_JOB_STATUSES or run.created_at > utcnow() - STALE_AFTER:
         return False
-    run.status, run.finished_at = "failed", utcnow()
+    run.status, run.finished_at = JobStatus.FAILED, utcnow()
     run.message = (
         "The job stopped without finishing (the server may have restarted). Start it again."
     )
@@ -556,7 +437,7 @@ def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> Matchi
         .where(
             MatchingRun.event_id == event.id,
             MatchingRun.kind == SCHEDULING,
-            MatchingRun.status.in_(ACTIVE),
+            MatchingRun.status.in_(ACTIVE_JOB_STATUSES),
         )
         .order_by(MatchingRun.id.desc())
         .limit(1)
@@ -566,7 +447,7 @@ def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> Matchi
     run = MatchingRun(
         event_id=event.id,
         kind=SCHEDULING,
-        status="queued",
+        status=JobStatus.QUEUED,
         message="Waiting to start…",
         figures={"confirmed_only": confirmed_only},
     )
@@ -574,7 +455,9 @@ def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> Matchi
     db.session.commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config.get("BACKGROUND_JOBS"):
-        thread = threading.Thread(target=_run_in_app, args=(app, run.id, _base_url()), daemon=True)
+        thread = threading.Thread(
+            target=_run_in_app, args=(app, run.id, invites.base_url()), daemon=True
+        )
         thread.start()
     else:
         run_auto_schedule(run.id)
@@ -582,7 +465,7 @@ def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> Matchi
 
 
 def _run_in_app(app: Flask, run_id: int, base_url: str) -> None:
-    _job_base_url.set(base_url)
+    invites.job_base_url.set(base_url)
     with app.app_context():
         try:
             run_auto_schedule(run_id)
@@ -603,7 +486,7 @@ def run_auto_schedule(run_id: int) -> None:
     run = db.session.get(MatchingRun, run_id)
     event = db.session.get(Event, run.event_id)
     confirmed_only = bool((run.figures or {}).get("confirmed_only"))
-    run.status, run.progress, run.message = "running", 0.0, "Starting…"
+    run.status, run.progress, run.message = JobStatus.RUNNING, 0.0, "Starting…"
     db.session.commit()
     last = [0.0]
 
@@ -624,7 +507,7 @@ def run_auto_schedule(run_id: int) -> None:
         result = auto_schedule_event(event, confirmed_only=confirmed_only, progress=report)
         report(0.96, "Saving…")
         run = db.session.get(MatchingRun, run_id)
-        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
         run.figures = {"confirmed_only": confirmed_only, **dataclasses.asdict(result)}
         run.finished_at = utcnow()
         db.session.commit()
@@ -632,7 +515,7 @@ def run_auto_schedule(run_id: int) -> None:
     except Exception as error:  # noqa: BLE001 - the run records any failure for the organizer
         db.session.rollback()
         run = db.session.get(MatchingRun, run_id)
-        run.status, run.finished_at = "failed", utcnow()
+        run.status, run.finished_at = JobStatus.FAILED, utcnow()
         run.message = f"Auto-schedule failed: {error}"
         db.session.commit()
         current_app.logger.exception("auto-schedule run %s failed", run_id)
@@ -644,7 +527,6 @@ __all__ = [
     "attendee_meetings",
     "auto_schedule_event",
     "book_confirmed",
-    "calendar_meeting",
     "cancel_meeting",
     "event_meetings",
     "event_slots",
@@ -652,8 +534,6 @@ __all__ = [
     "free_slots_for",
     "latest_run",
     "move_meeting",
-    "public_url",
-    "queue_invites",
     "run_auto_schedule",
     "start_auto_schedule",
 ]

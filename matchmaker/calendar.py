@@ -21,16 +21,12 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import (
-    Alarm,
     Calendar,
-    Event,
     Timezone,
     TimezoneDaylight,
     TimezoneStandard,
-    vCalAddress,
     vDatetime,
     vDuration,
-    vUri,
 )
 
 PRODID = "-//matchmaker//matchmaker//EN"
@@ -111,9 +107,10 @@ def meeting_summary(partner_name: str, partner_org: str | None, event_name: str)
 
 
 def meeting_location(venue: str, table: str | None = None) -> str:
-    """``"Table 12, Main hall"``: the table first, because that is what people look for."""
+    """``"Table 12, Main hall"``: the table (by its full name) first, because that is what
+    people look for."""
     venue, table = _one_line(venue), _one_line(table or "")
-    return ", ".join(part for part in (f"Table {table}" if table else "", venue) if part)
+    return ", ".join(part for part in (table, venue) if part)
 
 
 def rescheduled(
@@ -419,65 +416,6 @@ def _fold(line: str, limit: int = 75) -> str:
     if current:
         folded.append("".join(current))
     return "\r\n ".join(folded)
-
-
-def _event(meeting: CalendarMeeting, *, method: str | None, now: datetime | None) -> Event:
-    """The VEVENT built with icalendar: the reference that :func:`_vevent_bytes` must match."""
-    event = Event()
-    event.add("uid", meeting.uid)
-    stamp = now or meeting.dtstamp or datetime.now(UTC)
-    event.add("dtstamp", stamp.astimezone(UTC))
-    start, end = _wall_clock(meeting)
-    event.add("dtstart", start)
-    event.add("dtend", end)
-    event.add("sequence", meeting.sequence)
-    event.add("status", meeting.status)
-    title = _one_line(meeting.summary) or "Meeting"
-    event.add("summary", title)
-    if meeting.created:
-        event.add("created", meeting.created.astimezone(UTC))
-    if meeting.last_modified:
-        event.add("last-modified", meeting.last_modified.astimezone(UTC))
-    # libical drops properties whose value is only blanks, so leave them out altogether.
-    description = _text(meeting.description)
-    if description.strip():
-        event.add("description", description)
-    where = _text(_where(meeting))
-    if where.strip():
-        event.add("location", where)
-    if meeting.url:
-        event.add("url", vUri(meeting.url), parameters={"VALUE": "URI"})
-    if meeting.virtual and meeting.url:
-        event.add(
-            "conference",
-            vUri(meeting.url),
-            parameters={"VALUE": "URI", "FEATURE": ["AUDIO", "VIDEO"], "LABEL": CONFERENCE_LABEL},
-        )
-    organizer_name, organizer_email = meeting.organizer
-    event.add(
-        "organizer", vCalAddress.new(_email(organizer_email), cn=_display_name(organizer_name))
-    )
-    if method != "PUBLISH":  # RFC 5546 3.2.1: a PUBLISH must not name attendees.
-        for attendee_name, attendee_email in meeting.attendees:
-            event.add(
-                "attendee",
-                vCalAddress.new(
-                    _email(attendee_email),
-                    cn=_display_name(attendee_name),
-                    cutype="INDIVIDUAL",
-                    role="REQ-PARTICIPANT",
-                    partstat="NEEDS-ACTION" if meeting.rsvp else "ACCEPTED",
-                    rsvp=meeting.rsvp,
-                ),
-            )
-    # A reminder for a cancelled meeting only confuses; RFC 5546 forbids one in a CANCEL.
-    if meeting.status == "CONFIRMED":
-        alarm = Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("description", title)
-        alarm.add("trigger", -REMINDER)
-        event.add_component(alarm)
-    return event
 
 
 def _wall_clock(meeting: CalendarMeeting) -> tuple[datetime, datetime]:

@@ -12,15 +12,10 @@ from flask_migrate import upgrade
 
 from . import importing, suggestions
 from .attendees import import_records
-from .demo import (
-    DEMO_EVENT_SLUG,
-    DEMO_ORGANIZER_EMAIL,
-    DEMO_ORGANIZER_PASSWORD,
-    demo_event_times,
-    demo_people,
-)
+from .choices import JobStatus
+from .demo import DEMO_EVENT_SLUG, create_demo_event, demo_people
 from .extensions import db
-from .models import Attendee, Event, NetworkingSession, Organizer
+from .models import Attendee, Event, Organizer
 
 
 def find_event(reference: str) -> Event:
@@ -37,43 +32,10 @@ def find_event(reference: str) -> Event:
 @with_appcontext
 def demo_command() -> None:
     """Create the demo organizer and event with about 60 attendees (once)."""
-    organizer = db.session.scalar(Organizer.by_email(DEMO_ORGANIZER_EMAIL))
-    if organizer is None:
-        organizer = Organizer(email=DEMO_ORGANIZER_EMAIL, name="Demo Organizer")
-        organizer.set_password(DEMO_ORGANIZER_PASSWORD)
-        db.session.add(organizer)
-        db.session.flush()
-    if db.session.scalar(db.select(Event).where(Event.slug == DEMO_EVENT_SLUG)) is not None:
+    event = create_demo_event(datetime.now(UTC).date())
+    if event is None:
         click.echo(f"The demo event '{DEMO_EVENT_SLUG}' already exists; nothing to do.")
-        db.session.commit()
         return
-    times = demo_event_times(datetime.now(UTC).date())
-    event = Event(
-        organizer=organizer,
-        name="Nordic Founders Day",
-        slug=DEMO_EVENT_SLUG,
-        description="A day of 1:1 meetings between founders, investors, experts, employers "
-        "and people looking for their next role.",
-        timezone="Europe/Helsinki",
-        venue="Maria 01, Lapinlahdenkatu 16, Helsinki",
-        starts_at=times["starts_at"],
-        ends_at=times["ends_at"],
-        meeting_minutes=15,
-        buffer_minutes=5,
-        table_names=[f"Table {n}" for n in range(1, 13)],
-        virtual_link_template="",
-        max_meetings_per_attendee=6,
-        registration_open=True,
-        sessions=[
-            NetworkingSession(name=name, starts_at=start, ends_at=end)
-            for name, start, end in times["sessions"]
-        ],
-    )
-    db.session.add(event)
-    db.session.flush()
-    for person in demo_people():
-        db.session.add(Attendee(event_id=event.id, **person.__dict__))
-    db.session.commit()
     click.echo(f"Created the demo event '{event.name}' with {len(demo_people())} attendees.")
 
 
@@ -185,7 +147,7 @@ def match_command(event_ref: str) -> None:
     from .models import MatchingRun
 
     event = find_event(event_ref)
-    run = MatchingRun(event_id=event.id, status="queued")
+    run = MatchingRun(event_id=event.id, status=JobStatus.QUEUED)
     db.session.add(run)
     db.session.commit()
     with click.progressbar(length=100, label="Matching") as bar:
@@ -199,7 +161,7 @@ def match_command(event_ref: str) -> None:
 
         _, result = suggestions.compute_matches(event, progress=report)
         suggestions.store_lists(event.id, result.suggestions)
-        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
         run.figures = suggestions.result_figures(result)
         run.finished_at = datetime.now(UTC)
         db.session.commit()
@@ -268,7 +230,7 @@ def schedule_command(event_ref: str, confirmed_only: bool) -> None:
 @with_appcontext
 def export_calendars_command(event_ref: str, directory: Path) -> None:
     """Write one .ics per attendee (named by email) and the whole event's into DIR."""
-    from . import bookings, calendar
+    from . import bookings, calendar, invites
     from .models import Meeting
 
     event = find_event(event_ref)
@@ -281,11 +243,11 @@ def export_calendars_command(event_ref: str, directory: Path) -> None:
     people = db.session.scalars(db.select(Attendee).where(Attendee.id.in_(list(per_person))))
     written = 0
     for person in people:
-        entries = [bookings.calendar_meeting(m, person) for m in per_person[person.id]]
+        entries = [invites.calendar_meeting(m, person) for m in per_person[person.id]]
         data = calendar.attendee_ics(entries, name=f"{event.name}: {person.name}")
         (directory / f"{_safe_filename(person.email)}.ics").write_bytes(data)
         written += 1
-    whole = [bookings.calendar_meeting(m, None) for m in meetings]
+    whole = [invites.calendar_meeting(m, None) for m in meetings]
     (directory / f"{event.slug}.ics").write_bytes(calendar.event_ics(whole, name=event.name))
     click.echo(f"Wrote {written} attendee calendars and {event.slug}.ics to {directory}.")
 

@@ -10,7 +10,9 @@ import random
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
-from .events import local_to_utc
+from .events import local_to_utc, numbered_tables
+from .extensions import db
+from .models import Attendee, Event, NetworkingSession, Organizer
 
 DEMO_ORGANIZER_EMAIL = "demo@example.org"
 DEMO_ORGANIZER_PASSWORD = "demo-password-2026"
@@ -317,3 +319,46 @@ def demo_event_times(today: date, zone: str = "Europe/Helsinki"):  # noqa: ANN20
             ),
         ],
     }
+
+
+def create_demo_event(today: date) -> Event | None:
+    """The demo organizer (once) and the demo event with its attendees, in one transaction.
+
+    Returns None, changing nothing, when the demo event already exists.
+    """
+    if db.session.scalar(db.select(Event).where(Event.slug == DEMO_EVENT_SLUG)) is not None:
+        return None
+    organizer = db.session.scalar(Organizer.by_email(DEMO_ORGANIZER_EMAIL))
+    if organizer is None:
+        organizer = Organizer(email=DEMO_ORGANIZER_EMAIL, name="Demo Organizer")
+        organizer.set_password(DEMO_ORGANIZER_PASSWORD)
+        db.session.add(organizer)
+        db.session.flush()
+    times = demo_event_times(today)
+    event = Event(
+        organizer=organizer,
+        name="Nordic Founders Day",
+        slug=DEMO_EVENT_SLUG,
+        description="A day of 1:1 meetings between founders, investors, experts, employers "
+        "and people looking for their next role.",
+        timezone="Europe/Helsinki",
+        venue="Maria 01, Lapinlahdenkatu 16, Helsinki",
+        starts_at=times["starts_at"],
+        ends_at=times["ends_at"],
+        meeting_minutes=15,
+        buffer_minutes=5,
+        table_names=numbered_tables(12),
+        virtual_link_template="",
+        max_meetings_per_attendee=6,
+        registration_open=True,
+        sessions=[
+            NetworkingSession(name=name, starts_at=start, ends_at=end)
+            for name, start, end in times["sessions"]
+        ],
+    )
+    db.session.add(event)
+    db.session.flush()
+    for person in demo_people():
+        db.session.add(Attendee(event_id=event.id, **person.__dict__))
+    db.session.commit()
+    return event

@@ -71,6 +71,11 @@ def slugify(text: str) -> str:
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
+def numbered_tables(count: int) -> list[str]:
+    """``["Table 1", …, "Table <count>"]``: what a plain number of tables is called."""
+    return [f"Table {n}" for n in range(1, count + 1)]
+
+
 def parse_tables(text: str) -> list[str]:
     """'40' means Table 1..Table 40; otherwise one name per line or comma."""
     text = (text or "").strip()
@@ -80,7 +85,7 @@ def parse_tables(text: str) -> list[str]:
         count = int(text)
         if count > MAX_TABLES:
             raise EventRuleError("tables", f"At most {MAX_TABLES} tables, please.")
-        return [f"Table {n}" for n in range(1, count + 1)]
+        return numbered_tables(count)
     names: list[str] = []
     seen: set[str] = set()
     for part in re.split(r"[\n,;]+", text):
@@ -99,7 +104,7 @@ def parse_tables(text: str) -> list[str]:
 
 
 def tables_to_text(names: list[str]) -> str:
-    if names and names == [f"Table {n}" for n in range(1, len(names) + 1)]:
+    if names and names == numbered_tables(len(names)):
         return str(len(names))
     return "\n".join(names)
 

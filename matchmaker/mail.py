@@ -32,12 +32,13 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from .choices import MailStatus
 from .extensions import db
 from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-PENDING, SENT, FAILED = "pending", "sent", "failed"
+PENDING, SENT, FAILED = MailStatus.PENDING, MailStatus.SENT, MailStatus.FAILED
 STATUSES = (PENDING, SENT, FAILED)
 ICS_METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 ATTACHMENT_NAME = "invite.ics"

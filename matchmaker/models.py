@@ -25,12 +25,15 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    and_,
+    or_,
     select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .choices import Answer, JobStatus, MailStatus, MeetingStatus
 from .extensions import db
 
 
@@ -259,8 +262,8 @@ class Suggestion(db.Model):
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     rank_low: Mapped[int | None] = mapped_column(Integer, nullable=True)
     rank_high: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    answer_low: Mapped[str] = mapped_column(String(12), default="none")
-    answer_high: Mapped[str] = mapped_column(String(12), default="none")
+    answer_low: Mapped[str] = mapped_column(String(12), default=Answer.NONE.value)
+    answer_high: Mapped[str] = mapped_column(String(12), default=Answer.NONE.value)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -268,13 +271,23 @@ class Suggestion(db.Model):
     low: Mapped[Attendee] = relationship(foreign_keys=[low_id])
     high: Mapped[Attendee] = relationship(foreign_keys=[high_id])
 
+    @classmethod
+    def both_said(cls, answer: Answer):  # noqa: ANN206 - a SQL expression
+        """In a query: pairs where both sides gave ``answer``."""
+        return and_(cls.answer_low == answer, cls.answer_high == answer)
+
+    @classmethod
+    def either_said(cls, answer: Answer):  # noqa: ANN206 - a SQL expression
+        """In a query: pairs where at least one side gave ``answer``."""
+        return or_(cls.answer_low == answer, cls.answer_high == answer)
+
     @property
     def confirmed(self) -> bool:
-        return self.answer_low == "interested" and self.answer_high == "interested"
+        return self.answer_low == self.answer_high == Answer.INTERESTED
 
     @property
     def declined(self) -> bool:
-        return "declined" in (self.answer_low, self.answer_high)
+        return Answer.DECLINED in (self.answer_low, self.answer_high)
 
     def side(self, attendee_id: int) -> str:
         if attendee_id == self.low_id:
@@ -305,7 +318,7 @@ class MatchingRun(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(12), default="matching", server_default="matching")
-    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued/running/done/failed
+    status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value)
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -350,7 +363,7 @@ class Meeting(db.Model):
     table_name: Mapped[str | None] = mapped_column(String(60), nullable=True)
     virtual_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     score: Mapped[float] = mapped_column(default=0.0)
-    status: Mapped[str] = mapped_column(String(12), default="confirmed")  # confirmed/cancelled
+    status: Mapped[str] = mapped_column(String(12), default=MeetingStatus.CONFIRMED.value)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     uid: Mapped[str] = mapped_column(String(200), unique=True)
     cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -403,7 +416,7 @@ class OutboxMessage(db.Model):
     body_text: Mapped[str] = mapped_column(Text)
     ics: Mapped[str | None] = mapped_column(Text, nullable=True)
     ics_method: Mapped[str | None] = mapped_column(String(12), nullable=True)
-    status: Mapped[str] = mapped_column(String(12), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(12), default=MailStatus.PENDING.value, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TextIO
 
 from . import importing
-from .matching import MatchSettings, Profile, format_reasons, suggest_partners
+from .adapters import matching_profile
+from .matching import MatchSettings, format_reasons, suggest_partners
 from .spreadsheet import neutralize
 
 FIELDS = ("email", "rank", "partner", "score", "reasons")
@@ -43,18 +44,7 @@ def suggest_from_file(
         raise ValueError(f"unknown format {fmt!r}")
     _, _, report = importing.parse_attendee_file(data, filename)
     records = report.records
-    profiles = [
-        Profile(
-            id=index,
-            can_help_with=tuple(r.can_help_with),
-            looking_for=tuple(r.looking_for),
-            interests=tuple(r.interests),
-            role=r.role,
-            organization=r.organization,
-            meeting_mode=r.meeting_mode,
-        )
-        for index, r in enumerate(records)
-    ]
+    profiles = [matching_profile(record, index) for index, record in enumerate(records)]
     result = suggest_partners(profiles, settings or MatchSettings(top_k=top_k))
     writer = csv.writer(output, lineterminator="\n") if fmt == "csv" else None
     if writer:

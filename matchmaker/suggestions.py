@@ -18,7 +18,8 @@ from flask import Flask, current_app
 from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
-from .choices import ROLES
+from .adapters import matching_profile
+from .choices import ACTIVE_JOB_STATUSES, ROLES, Answer, JobStatus, MeetingStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
@@ -34,7 +35,6 @@ INLINE_REFIT_LIMIT = 500
 BATCH_REFIT_AT = 8
 # A run still "running" after this long lost its worker (100,000 attendees take minutes).
 STALE_RUN = timedelta(minutes=30)
-ANSWERS = ("none", "interested", "declined")
 
 
 class AnswerError(ValueError):
@@ -57,26 +57,11 @@ PROFILE_COLUMNS = (
 )
 
 
-def attendee_profile(person) -> Profile:  # noqa: ANN001 - an Attendee or a Row of PROFILE_COLUMNS
-    """What matching needs to know about an attendee, from the model or a lighter row."""
-    sessions = person.available_session_ids
-    return Profile(
-        id=person.id,
-        can_help_with=tuple(person.can_help_with or ()),
-        looking_for=tuple(person.looking_for or ()),
-        interests=tuple(person.interests or ()),
-        role=person.role,
-        organization=person.organization or "",
-        meeting_mode=person.meeting_mode,
-        sessions=None if sessions is None else frozenset(sessions),
-    )
-
-
 def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
     rows = db.session.execute(
         select(Suggestion.low_id, Suggestion.high_id).where(
             Suggestion.event_id == event_id,
-            or_(Suggestion.answer_low == "declined", Suggestion.answer_high == "declined"),
+            Suggestion.either_said(Answer.DECLINED),
         )
     )
     return frozenset(frozenset(pair) for pair in rows)
@@ -241,8 +226,8 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
                         "high_id": high,
                         "rank_low": None,
                         "rank_high": None,
-                        "answer_low": "none",
-                        "answer_high": "none",
+                        "answer_low": Answer.NONE,
+                        "answer_high": Answer.NONE,
                         "created_at": now,
                     },
                 )
@@ -254,8 +239,8 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
         if item["dirty"]
         and item["rank_low"] is None
         and item["rank_high"] is None
-        and item["answer_low"] == "none"
-        and item["answer_high"] == "none"
+        and item["answer_low"] == Answer.NONE
+        and item["answer_high"] == Answer.NONE
     ]
     updates = []
     for item in existing.values():
@@ -304,7 +289,7 @@ def _load_profiles(event_id: int) -> tuple[list[Profile], datetime | None]:
         select(*PROFILE_COLUMNS).where(Attendee.event_id == event_id).order_by(Attendee.id)
     ).all()
     stamp = max((r.updated_at for r in rows), default=None)
-    return [attendee_profile(r) for r in rows], stamp
+    return [matching_profile(r) for r in rows], stamp
 
 
 def compute_matches(
@@ -336,7 +321,7 @@ def event_has_matches(event_id: int) -> bool:
             .where(
                 MatchingRun.event_id == event_id,
                 MatchingRun.kind == "matching",
-                MatchingRun.status == "done",
+                MatchingRun.status == JobStatus.DONE,
             )
             .limit(1)
         )
@@ -414,7 +399,7 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
             return None
         changed: set[int] = set()
         for row in rows:
-            changed |= matcher.update(attendee_profile(row))
+            changed |= matcher.update(matching_profile(row))
             cached.ids.add(row.id)
             cached.stamp = max(cached.stamp or row.updated_at, row.updated_at)
         current_ids = set(
@@ -442,7 +427,7 @@ def _record_figures(event_id: int, result: MatchResult) -> None:
         .where(
             MatchingRun.event_id == event_id,
             MatchingRun.kind == "matching",
-            MatchingRun.status == "done",
+            MatchingRun.status == JobStatus.DONE,
         )
         .order_by(MatchingRun.id.desc())
         .limit(1)
@@ -477,7 +462,7 @@ def run_matching(run_id: int) -> None:
     """Compute and store all suggestions for a run's event, reporting progress on the run."""
     run = db.session.get(MatchingRun, run_id)
     event = db.session.get(Event, run.event_id)
-    run.status, run.progress, run.message = "running", 0.0, "Reading profiles…"
+    run.status, run.progress, run.message = JobStatus.RUNNING, 0.0, "Reading profiles…"
     db.session.commit()
     last = [0.0]
 
@@ -502,14 +487,14 @@ def run_matching(run_id: int) -> None:
         # People who registered or were imported while the run was scoring are included.
         result = _catch_up(event) or result
         run = db.session.get(MatchingRun, run_id)
-        run.status, run.progress, run.message = "done", 1.0, "Done."
+        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
         run.figures = result_figures(result)
         run.finished_at = utcnow()
         db.session.commit()
     except Exception:  # noqa: BLE001 - the run records any failure for the organizer
         db.session.rollback()
         run = db.session.get(MatchingRun, run_id)
-        run.status, run.finished_at = "failed", utcnow()
+        run.status, run.finished_at = JobStatus.FAILED, utcnow()
         run.message = "Matching failed because of an error on our side. Please try again."
         db.session.commit()
         current_app.logger.exception("matching run %s failed", run_id)
@@ -533,16 +518,16 @@ def start_matching(event: Event) -> MatchingRun:
         select(MatchingRun).where(
             MatchingRun.event_id == event.id,
             MatchingRun.kind == "matching",
-            MatchingRun.status.in_(("queued", "running")),
+            MatchingRun.status.in_(ACTIVE_JOB_STATUSES),
         )
     )
     if active is not None and utcnow() - active.created_at < STALE_RUN:
         return active
     if active is not None:
         # Its worker is gone (restarted or killed); let a new run take over.
-        active.status, active.finished_at = "failed", utcnow()
+        active.status, active.finished_at = JobStatus.FAILED, utcnow()
         active.message = "This run stopped without finishing; a new run replaced it."
-    run = MatchingRun(event_id=event.id, status="queued", message="Waiting to start…")
+    run = MatchingRun(event_id=event.id, status=JobStatus.QUEUED, message="Waiting to start…")
     db.session.add(run)
     db.session.commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -577,7 +562,7 @@ def record_answer(row: Suggestion, attendee_id: int, answer: str) -> bool:
 
     The caller commits; a decline also removes the pair from future runs.
     """
-    if answer not in ANSWERS:
+    if answer not in Answer.__members__.values():
         raise AnswerError(f"unknown answer {answer!r}")
     side = row.side(attendee_id)
     was_confirmed = row.confirmed
@@ -603,13 +588,14 @@ class Card:
 
     @property
     def confirmed(self) -> bool:
-        return self.mine == "interested" and self.theirs == "interested"
+        return self.mine == self.theirs == Answer.INTERESTED
 
 
-def cards_for(person: Attendee) -> list[Card]:
+def cards_for(person: Attendee, *, every_pair: bool = False) -> list[Card]:
     """The attendee's suggestions in their order, plus pairs where the other side said yes.
 
-    Declined pairs are left out whichever side declined.
+    Declined pairs are left out whichever side declined, unless ``every_pair`` (the
+    organizer's view of one attendee), which keeps every stored pair.
     """
     rows = db.session.scalars(
         select(Suggestion).where(
@@ -622,12 +608,11 @@ def cards_for(person: Attendee) -> list[Card]:
     }
     cards = []
     for row in rows:
-        if row.declined:
-            continue
         side = row.side(person.id)
         rank = row.rank_low if side == "low" else row.rank_high
         mine, theirs = row.answer_of(person.id), row.partner_answer(person.id)
-        if rank is None and theirs != "interested" and mine != "interested":
+        shown = not row.declined and (rank is not None or Answer.INTERESTED in (mine, theirs))
+        if not (shown or every_pair):
             continue
         cards.append(
             Card(
@@ -788,22 +773,18 @@ def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
             func.count().filter(
                 or_(Suggestion.rank_low.is_not(None), Suggestion.rank_high.is_not(None))
             ),
-            func.count().filter(
-                Suggestion.answer_low == "interested", Suggestion.answer_high == "interested"
-            ),
-            func.count().filter(
-                or_(Suggestion.answer_low == "interested", Suggestion.answer_high == "interested")
-            ),
-            func.count().filter(
-                or_(Suggestion.answer_low == "declined", Suggestion.answer_high == "declined")
-            ),
+            func.count().filter(Suggestion.both_said(Answer.INTERESTED)),
+            func.count().filter(Suggestion.either_said(Answer.INTERESTED)),
+            func.count().filter(Suggestion.either_said(Answer.DECLINED)),
         ).where(in_event)
     ).one()
     meetings = db.session.scalar(
-        select(func.count()).where(Meeting.event_id == event.id, Meeting.status == "confirmed")
+        select(func.count()).where(
+            Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED
+        )
     )
     unmatched: dict[str, list[int]] = {}
-    if run is not None and run.status == "done":
+    if run is not None and run.status == JobStatus.DONE:
         for attendee_id, reason in (run.figures or {}).get("unmatched", {}).items():
             unmatched.setdefault(reason, []).append(int(attendee_id))
     return MatchingFigures(
@@ -824,7 +805,7 @@ def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
 def _role_pairs(event: Event) -> dict[tuple[str, str], tuple[int, int]]:
     """How many suggested and confirmed pairs join each pair of roles: who meets whom."""
     low, high = aliased(Attendee), aliased(Attendee)
-    confirmed = (Suggestion.answer_low == "interested") & (Suggestion.answer_high == "interested")
+    confirmed = Suggestion.both_said(Answer.INTERESTED)
     rows = db.session.execute(
         select(low.role, high.role, func.count(), func.count().filter(confirmed))
         .select_from(Suggestion)

@@ -34,7 +34,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from icalendar import Calendar
+from icalendar import Alarm, Calendar, Event, vCalAddress, vUri
+
+from matchmaker import calendar as cal
 
 Instants = dict[str, tuple[datetime, datetime]]
 
@@ -322,3 +324,70 @@ def _assert_same(left_name: str, left: Instants, right_name: str, right: Instant
 
 def _show(times: tuple[datetime, datetime]) -> str:
     return " - ".join(moment.isoformat() for moment in times)
+
+
+def reference_vevent(
+    meeting: cal.CalendarMeeting, *, method: str | None, now: datetime | None
+) -> Event:
+    """The VEVENT built with icalendar's own classes: the reference that the calendar
+    module's direct writer (``_vevent_bytes``) must match byte for byte."""
+    event = Event()
+    event.add("uid", meeting.uid)
+    stamp = now or meeting.dtstamp or datetime.now(UTC)
+    event.add("dtstamp", stamp.astimezone(UTC))
+    start, end = cal._wall_clock(meeting)
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("sequence", meeting.sequence)
+    event.add("status", meeting.status)
+    title = cal._one_line(meeting.summary) or "Meeting"
+    event.add("summary", title)
+    if meeting.created:
+        event.add("created", meeting.created.astimezone(UTC))
+    if meeting.last_modified:
+        event.add("last-modified", meeting.last_modified.astimezone(UTC))
+    # libical drops properties whose value is only blanks, so leave them out altogether.
+    description = cal._text(meeting.description)
+    if description.strip():
+        event.add("description", description)
+    where = cal._text(cal._where(meeting))
+    if where.strip():
+        event.add("location", where)
+    if meeting.url:
+        event.add("url", vUri(meeting.url), parameters={"VALUE": "URI"})
+    if meeting.virtual and meeting.url:
+        event.add(
+            "conference",
+            vUri(meeting.url),
+            parameters={
+                "VALUE": "URI",
+                "FEATURE": ["AUDIO", "VIDEO"],
+                "LABEL": cal.CONFERENCE_LABEL,
+            },
+        )
+    organizer_name, organizer_email = meeting.organizer
+    event.add(
+        "organizer",
+        vCalAddress.new(cal._email(organizer_email), cn=cal._display_name(organizer_name)),
+    )
+    if method != "PUBLISH":  # RFC 5546 3.2.1: a PUBLISH must not name attendees.
+        for attendee_name, attendee_email in meeting.attendees:
+            event.add(
+                "attendee",
+                vCalAddress.new(
+                    cal._email(attendee_email),
+                    cn=cal._display_name(attendee_name),
+                    cutype="INDIVIDUAL",
+                    role="REQ-PARTICIPANT",
+                    partstat="NEEDS-ACTION" if meeting.rsvp else "ACCEPTED",
+                    rsvp=meeting.rsvp,
+                ),
+            )
+    # A reminder for a cancelled meeting only confuses; RFC 5546 forbids one in a CANCEL.
+    if meeting.status == "CONFIRMED":
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", title)
+        alarm.add("trigger", -cal.REMINDER)
+        event.add_component(alarm)
+    return event

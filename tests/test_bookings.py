@@ -11,7 +11,7 @@ import pytest
 from calendar_checks import check_calendar
 from conftest import make_attendee, make_event, make_organizer
 
-from matchmaker import bookings, scheduling
+from matchmaker import bookings, invites, scheduling
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
@@ -92,7 +92,7 @@ def test_virtual_attendee_gets_a_private_video_room(app):
         meeting = bookings.book_confirmed(confirmed(event, a, b))
         assert meeting.mode == "virtual" and meeting.table_name is None
         assert meeting.virtual_url.startswith("https://meet.jit.si/test-event-")
-        entry = bookings.calendar_meeting(meeting, a)
+        entry = invites.calendar_meeting(meeting, a)
         assert entry.virtual and entry.location == meeting.virtual_url
 
 

@@ -46,7 +46,7 @@ def make_meeting(number: int = 1, **changes) -> CalendarMeeting:
         "timezone": "Europe/Helsinki",
         "summary": meeting_summary("Ana Silva", "Acme", "Nordic Founders Day"),
         "description": "You both want to talk about hiring.\nBring questions.",
-        "location": meeting_location("Main hall", "12"),
+        "location": meeting_location("Main hall", "Table 12"),
         "organizer": ("Nordic Founders Day", "events@matchmaker.example.org"),
         "attendees": [("Ana Silva", "ana@example.com"), ("Ben Ode", "ben@example.com")],
         "created": STAMP,
@@ -77,7 +77,7 @@ def test_helpers_build_uid_summary_and_location():
     )
     assert meeting_summary(" Ana\n Silva ", "", "Day") == "Meet Ana Silva - Day"
     assert meeting_summary(NASTY, None, "Day") == "Meet O'Brien, Jr.; Ltd - Day"
-    assert meeting_location("Main hall", "12") == "Table 12, Main hall"
+    assert meeting_location("Main hall", "Table 12") == "Table 12, Main hall"
     assert meeting_location("Main hall") == "Main hall"
 
 
@@ -575,7 +575,7 @@ def test_direct_vevent_writer_matches_icalendar_byte_for_byte(
         dtstamp=None,
     )
     now = datetime(2026, 9, 2, 10, 0, 0, 123, tzinfo=UTC)
-    reference = calendar_module._event(meeting, method=method, now=now).to_ical()
+    reference = calendar_checks.reference_vevent(meeting, method=method, now=now).to_ical()
     assert calendar_module._vevent_bytes(meeting, method=method, now=now) == reference
 
 
@@ -584,5 +584,5 @@ def test_direct_vevent_writer_folds_like_icalendar_at_every_position(separator):
     for position in range(50, 160):
         text = "a" * position + separator + "b" * 90 + separator * 3 + "c" * 80
         meeting = make_meeting(description=text, location=text, attendees=[(text, "a@example.com")])
-        reference = calendar_module._event(meeting, method="REQUEST", now=STAMP).to_ical()
+        reference = calendar_checks.reference_vevent(meeting, method="REQUEST", now=STAMP).to_ical()
         assert calendar_module._vevent_bytes(meeting, method="REQUEST", now=STAMP) == reference

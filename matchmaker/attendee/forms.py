@@ -15,7 +15,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..choices import MEETING_MODES, ROLES
+from ..choices import ANSWERS, MEETING_MODES, ROLES, Answer
 from ..formutils import options, strip, timezone_options
 from ..importing import MAX_LENGTHS, MAX_PHRASES, split_phrases
 
@@ -93,5 +93,5 @@ class AnswerForm(FlaskForm):
     """“I'd like to meet” or “Not for me” on one suggestion."""
 
     answer = RadioField(
-        choices=options([("interested", "I'd like to meet"), ("declined", "Not for me")])
+        choices=options([(a, ANSWERS[a]) for a in (Answer.INTERESTED, Answer.DECLINED)])
     )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 
-from .. import bookings, mail
+from .. import bookings
 from .. import suggestions as matches
-from ..extensions import db
-from ..models import Attendee, Meeting, Suggestion
+from ..answering import NotYourSuggestion, answer_suggestion
+from ..choices import Answer
+from ..models import Attendee, Meeting
 from ..templating import format_local
 from . import attendee_by_token, bp
 from .forms import AnswerForm
@@ -33,39 +34,24 @@ def suggestions(token: str):
 @bp.route("/me/<token>/matches/<int:suggestion_id>", methods=["POST"])
 def answer(token: str, suggestion_id: int):
     person = attendee_by_token(token)
-    # Locked, so that two people answering at the same moment both see the other's answer.
-    row = db.session.scalar(
-        db.select(Suggestion).where(Suggestion.id == suggestion_id).with_for_update()
-    )
-    if row is None or person.id not in (row.low_id, row.high_id):
-        abort(404)
     form = AnswerForm()
     if not form.validate_on_submit():
         flash("Choose “I'd like to meet” or “Not for me”.", "warning")
         return redirect(url_for("attendee.suggestions", token=token))
-    partner = row.high if row.low_id == person.id else row.low
-    was_confirmed = row.confirmed
-    confirmed = matches.record_answer(row, person.id, form.answer.data)
-    meeting = bookings.book_confirmed(row) if confirmed else None
-    cancelled = []
-    if was_confirmed and not row.confirmed:
-        # Changing one's mind on a confirmed match also calls off its meeting.
-        for booked in bookings.active_meetings_of_pair(row):
-            bookings.cancel_meeting(booked, by=person.name)
-            cancelled.append(booked)
-    db.session.commit()
-    if meeting is not None or cancelled:
-        mail.send_in_background(current_app._get_current_object())
-    if form.answer.data == "declined":
-        matches.refresh_and_commit(person.event)
+    try:
+        outcome = answer_suggestion(person, suggestion_id, form.answer.data)
+    except NotYourSuggestion:
+        abort(404)
+    partner, cancelled = outcome.partner, outcome.cancelled
+    if outcome.answer == Answer.DECLINED:
         message = f"Noted. We won't suggest {partner.name} again."
         if cancelled:
             message += f" Your meeting is cancelled and {partner.name} is told."
         flash(message, "info")
-    elif was_confirmed:
+    elif outcome.was_confirmed:
         flash(f"You and {partner.name} already both want to meet; see My schedule.", "info")
     else:
-        flash(*_yes_notice(person, partner, confirmed, meeting))
+        flash(*_yes_notice(person, partner, outcome.confirmed, outcome.meeting))
     return redirect(url_for("attendee.suggestions", token=token))
 
 

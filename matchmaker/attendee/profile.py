@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import suggestions as matches
-from ..attendees import apply_profile, phrase_suggestions
+from ..adapters import ProfileAnswers, apply_answers
+from ..attendees import phrase_suggestions
 from ..extensions import db
 from ..models import Attendee
 from . import attendee_by_token, bp
@@ -31,7 +32,6 @@ def _fill_form(form: ProfileForm, person: Attendee) -> None:
     form.consent_share_contact.data = person.consent_share_contact
 
 
-
 @bp.route("/me/<token>", methods=["GET", "POST"])
 def profile(token: str):
     person = attendee_by_token(token)
@@ -40,7 +40,9 @@ def profile(token: str):
     if request.method == "GET":
         _fill_form(form, person)
     elif form.validate_on_submit():
-        apply_profile(person, form, [s.id for s in event.sessions])
+        apply_answers(
+            person, ProfileAnswers.from_form_data(form.data), [s.id for s in event.sessions]
+        )
         db.session.commit()
         matches.refresh_and_commit(event)
         flash("Your profile is saved.", "success")
@@ -52,4 +54,3 @@ def profile(token: str):
         form=form,
         suggestions=phrase_suggestions(event),
     )
-

@@ -6,7 +6,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy.exc import IntegrityError
 
 from .. import suggestions as matches
-from ..attendees import apply_profile, phrase_suggestions
+from ..adapters import ProfileAnswers, apply_answers
+from ..attendees import phrase_suggestions
 from ..extensions import db
 from ..models import Attendee, Event
 from . import bp
@@ -33,7 +34,9 @@ def event_page(slug: str):
             )
         else:
             person = Attendee(event_id=event.id, email=email)
-            apply_profile(person, form, [s.id for s in event.sessions])
+            apply_answers(
+                person, ProfileAnswers.from_form_data(form.data), [s.id for s in event.sessions]
+            )
             db.session.add(person)
             try:
                 db.session.commit()
@@ -61,4 +64,3 @@ def event_page(slug: str):
         form=form,
         suggestions=phrase_suggestions(event) if form is not None else None,
     )
-

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import and_, or_, select
+from sqlalchemy import or_, select
 
-from .. import bookings, calendar, mail
+from .. import bookings, calendar, invites, mail
+from ..choices import Answer, MeetingStatus
 from ..downloads import calendar_response
 from ..extensions import db
 from ..matching import Reason
@@ -80,7 +81,7 @@ def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
     items = []
     for meeting in meetings:
         row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
-        entry = bookings.calendar_meeting(meeting, person)
+        entry = invites.calendar_meeting(meeting, person)
         items.append(
             Agenda(
                 meeting=meeting,
@@ -100,7 +101,7 @@ def _pending(person: Attendee, meetings: list[Meeting]) -> list[Pending]:
     rows = db.session.scalars(
         select(Suggestion).where(
             or_(Suggestion.low_id == person.id, Suggestion.high_id == person.id),
-            and_(Suggestion.answer_low == "interested", Suggestion.answer_high == "interested"),
+            Suggestion.both_said(Answer.INTERESTED),
         )
     ).all()
     rows = [r for r in rows if (r.low_id, r.high_id) not in booked]
@@ -123,7 +124,7 @@ def _pending(person: Attendee, meetings: list[Meeting]) -> list[Pending]:
 
 def _feed_urls(person: Attendee) -> tuple[str, str]:
     """The feed's https address and the same as webcal://, which calendar apps subscribe to."""
-    https = bookings.public_url(url_for("attendee.feed", token=person.access_token))
+    https = invites.public_url(url_for("attendee.feed", token=person.access_token))
     return https, "webcal://" + https.split("://", 1)[1]
 
 
@@ -153,7 +154,7 @@ def meeting_ics(token: str, meeting_id: int):
     person = attendee_by_token(token)
     meeting = _own_meeting(person, meeting_id)
     partner = meeting.partner_of(person.id)
-    body = calendar.meeting_ics(bookings.calendar_meeting(meeting, person))
+    body = calendar.meeting_ics(invites.calendar_meeting(meeting, person))
     return calendar_response(body, f"meeting-{partner.name}.ics")
 
 
@@ -162,7 +163,7 @@ def _attendee_calendar(person: Attendee) -> bytes:
     meetings = bookings.attendee_meetings(person, include_cancelled=True)
     _load_people_and_rows(person, meetings)
     return calendar.attendee_ics(
-        [bookings.calendar_meeting(m, person) for m in meetings],
+        [invites.calendar_meeting(m, person) for m in meetings],
         name=f"{person.event.name}: my meetings",
     )
 
@@ -184,7 +185,7 @@ def cancel_meeting(token: str, meeting_id: int):
     person = attendee_by_token(token)
     meeting = _own_meeting(person, meeting_id)
     partner = meeting.partner_of(person.id)
-    if meeting.status == "cancelled":
+    if meeting.status == MeetingStatus.CANCELLED:
         flash(f"Your meeting with {partner.name} was already cancelled.", "info")
         return redirect(url_for("attendee.schedule", token=token))
     bookings.cancel_meeting(meeting, by=person.name)
@@ -248,6 +249,6 @@ def _active_meeting_of(row: Suggestion) -> Meeting | None:
         select(Meeting).where(
             Meeting.low_id == row.low_id,
             Meeting.high_id == row.high_id,
-            Meeting.status == "confirmed",
+            Meeting.status == MeetingStatus.CONFIRMED,
         )
     )

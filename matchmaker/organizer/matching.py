@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from .. import suggestions as service
-from ..choices import ROLES
+from ..choices import ROLES, JobStatus
 from ..extensions import db
 from ..matching import UNMATCHED_REASONS, roles
-from ..models import Attendee, Suggestion
+from ..models import Attendee
 from . import bp, own_attendee, own_event
 from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
 
@@ -44,9 +44,9 @@ def run_matching(event_id: int):
         flash("The form expired; please try again.", "warning")
         return redirect(url_for("organizer.matching", event_id=event.id))
     run = service.start_matching(event)
-    if run.status == "done":
+    if run.status == JobStatus.DONE:
         flash("Matching is done: everyone's suggestions are up to date.", "success")
-    elif run.status == "failed":
+    elif run.status == JobStatus.FAILED:
         flash(run.message, "danger")
     return redirect(url_for("organizer.matching", event_id=event.id))
 
@@ -122,31 +122,7 @@ def matching_settings(event_id: int):
 def attendee_suggestions(event_id: int, attendee_id: int):
     event = own_event(event_id)
     person = own_attendee(event, attendee_id)
-    rows = db.session.scalars(
-        select(Suggestion).where(
-            or_(Suggestion.low_id == person.id, Suggestion.high_id == person.id)
-        )
-    ).all()
-    partners = {
-        a.id: a
-        for a in db.session.scalars(
-            select(Attendee).where(Attendee.id.in_([r.partner_id(person.id) for r in rows]))
-        )
-    }
-    entries = sorted(
-        (
-            {
-                "row": row,
-                "partner": partners[row.partner_id(person.id)],
-                "rank": row.rank_low if row.side(person.id) == "low" else row.rank_high,
-                "mine": row.answer_of(person.id),
-                "theirs": row.partner_answer(person.id),
-                "reasons": service.reasons_for(row, person.id),
-            }
-            for row in rows
-        ),
-        key=lambda e: (e["rank"] is None, e["rank"] or 0, -e["row"].score),
-    )
+    entries = service.cards_for(person, every_pair=True)
     return render_template(
         "organizer/attendee_suggestions.html", event=event, person=person, entries=entries
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import bookings, calendar, mail
+from .. import bookings, calendar, invites, mail
+from ..choices import JobStatus, MeetingStatus
 from ..downloads import calendar_response, csv_response
 from ..extensions import db
 from ..models import Event, MatchingRun, Meeting, NetworkingSession
@@ -112,7 +113,7 @@ def schedule(event_id: int):
         outbox=mail.outbox_summary(db.session, event.id),
         form=ConfirmForm(),
         run=run,
-        run_summary=_run_summary(run) if run and run.status == "done" else "",
+        run_summary=_run_summary(run) if run and run.status == JobStatus.DONE else "",
     )
 
 
@@ -129,9 +130,9 @@ def auto_schedule(event_id: int):
         )
         return back
     run = bookings.start_auto_schedule(event)
-    if run.status == "done":
+    if run.status == JobStatus.DONE:
         flash(_run_summary(run), "success" if run.figures.get("meetings") else "info")
-    elif run.status == "failed":
+    elif run.status == JobStatus.FAILED:
         flash(run.message, "danger")
     return back
 
@@ -222,7 +223,7 @@ def cancel_meeting(event_id: int, meeting_id: int):
         return redirect(
             url_for("organizer.schedule_meeting", event_id=event.id, meeting_id=meeting.id)
         )
-    if meeting.status != "cancelled":
+    if meeting.status != MeetingStatus.CANCELLED:
         bookings.cancel_meeting(meeting, by=current_user.name or "the organizer")
         db.session.commit()
         mail.send_in_background(current_app._get_current_object())
@@ -294,7 +295,7 @@ def schedule_csv(event_id: int):
 def schedule_ics(event_id: int):
     event = own_event(event_id)
     body = calendar.event_ics(
-        [bookings.calendar_meeting(m, None) for m in _meetings_with_people(event)],
+        [invites.calendar_meeting(m, None) for m in _meetings_with_people(event)],
         name=f"{event.name}: all meetings",
     )
     return calendar_response(body, f"{event.slug}-meetings.ics")

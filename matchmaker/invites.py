@@ -1,0 +1,130 @@
+"""Invitations and calendar entries for booked meetings.
+
+:func:`calendar_meeting` composes what one person's calendar shows of a meeting (title,
+reasons, contact details, where, the link back to their schedule) from the database, and
+:func:`queue_invites` puts an iTIP REQUEST or CANCEL email for each person in the outbox.
+The bytes come from :mod:`matchmaker.calendar`; the links use the site's public address.
+"""
+
+from __future__ import annotations
+
+import secrets
+from contextvars import ContextVar
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, request
+
+from . import calendar, mail
+from .choices import MeetingStatus
+from .extensions import db
+from .matching import format_reasons
+from .models import Attendee, Meeting, Suggestion
+from .suggestions import reasons_for
+
+# The site's address for links and UIDs in a job, which has no request to read it from.
+job_base_url: ContextVar[str] = ContextVar("job_base_url", default="")
+
+
+def base_url() -> str:
+    """PUBLIC_BASE_URL, else the address of the request (or of the one that started the job)."""
+    return (
+        current_app.config.get("PUBLIC_BASE_URL")
+        or job_base_url.get()
+        or (request.host_url if has_request_context() else "")
+    ).rstrip("/")
+
+
+def public_url(path: str) -> str:
+    return (base_url() or "http://127.0.0.1:5000") + path
+
+
+def new_meeting_uid() -> str:
+    """A UID for a new meeting: random, because it is chosen before the row has an id."""
+    domain = urlsplit(base_url()).hostname or "matchmaker.invalid"
+    return calendar.meeting_uid(secrets.token_hex(10), domain)
+
+
+def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.CalendarMeeting:
+    """The meeting as `viewer` sees it (or the organizer's neutral view when None)."""
+    event = meeting.event
+    low, high = meeting.low, meeting.high
+    if viewer is None:
+        summary = f"{low.name} & {high.name} - {event.name}"
+        description = ""
+    else:
+        partner = meeting.partner_of(viewer.id)
+        summary = calendar.meeting_summary(partner.name, partner.organization, event.name)
+        lines = []
+        row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
+        if row is not None:
+            lines += ["Why you were matched:"] + [
+                f"- {line}" for line in format_reasons(reasons_for(row, viewer.id))
+            ]
+        if partner.consent_share_contact:
+            contact = [partner.email] + [
+                u for u in (partner.linkedin_url, partner.website_url) if u
+            ]
+            lines += ["", f"Contact {partner.name}: " + ", ".join(contact)]
+        if viewer.access_token:
+            lines += ["", "Your schedule: " + public_url(f"/me/{viewer.access_token}/schedule")]
+        description = "\n".join(lines).strip()
+    if meeting.mode == "virtual":
+        location = meeting.virtual_url or ""
+    else:
+        location = calendar.meeting_location(event.venue, meeting.table_name)
+    organizer = event.organizer
+    return calendar.CalendarMeeting(
+        uid=meeting.uid,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        timezone=event.timezone,
+        summary=summary,
+        organizer=(organizer.name, organizer.email),
+        attendees=[(low.name, low.email), (high.name, high.email)],
+        sequence=meeting.sequence,
+        description=description,
+        location=location,
+        url=meeting.virtual_url if meeting.mode == "virtual" else None,
+        virtual=meeting.mode == "virtual",
+        status="CANCELLED" if meeting.status == MeetingStatus.CANCELLED else "CONFIRMED",
+        created=meeting.created_at,
+        last_modified=meeting.updated_at or meeting.created_at,
+    )
+
+
+def queue_invites(meeting: Meeting, method: str) -> None:
+    """An iTIP REQUEST or CANCEL email to each attendee, in the caller's transaction."""
+    event = meeting.event
+    for person in (meeting.low, meeting.high):
+        partner = meeting.partner_of(person.id)
+        entry = calendar_meeting(meeting, person)
+        local = event.local(meeting.starts_at)
+        when = f"{local:%A %d %B, %H:%M} ({event.timezone.replace('_', ' ')})"
+        where = entry.location or "to be announced"
+        if method == "CANCEL":
+            subject = f"Cancelled: meeting with {partner.name} at {event.name}"
+            body = f"Hi {person.name},\n\nYour meeting with {partner.name} on {when} is cancelled."
+            # The meeting already carries STATUS:CANCELLED and its raised SEQUENCE.
+            ics = calendar.cancellation_ics(entry)
+        else:
+            prefix = "Updated: " if meeting.sequence > 0 else ""
+            subject = f"{prefix}Meet {partner.name} at {event.name}, {local:%a %H:%M}"
+            body = (
+                f"Hi {person.name},\n\nYou are meeting {partner.name} on {when}.\n"
+                f"Where: {where}\n\n{entry.description}"
+            )
+            ics = calendar.invite_ics(entry)
+        body += "\n\nYour schedule and calendar links: " + public_url(
+            f"/me/{person.access_token}/schedule"
+        )
+        mail.queue_email(
+            db.session,
+            to_email=person.email,
+            to_name=person.name,
+            subject=subject,
+            body_text=body + "\n",
+            ics=ics,
+            ics_method=method,
+            event_id=event.id,
+            meeting_id=meeting.id,
+        )
