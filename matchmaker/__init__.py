@@ -27,7 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     check_production_safety(app.config)
 
-    from . import cli, errors, models  # noqa: F401 - models register their tables
+    from . import cli, errors, models, security  # noqa: F401 - models register their tables
     from .extensions import bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -39,10 +39,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
-    from .security import DatabaseIdConverter
-
     # Before any route is added, so every <int:...> refuses ids no row can have (a 404).
-    app.url_map.converters["int"] = DatabaseIdConverter
+    app.url_map.converters["int"] = security.DatabaseIdConverter
 
     from .attendee import bp as attendee_bp
     from .auth.routes import bp as auth_bp
@@ -53,6 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(attendee_bp)
+    security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
 

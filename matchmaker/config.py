@@ -63,6 +63,21 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "SIGN_IN_LOCKOUT_FAILURES": int(env.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
         "SIGN_IN_LOCKOUT_WINDOW_MINUTES": int(env.get("SIGN_IN_LOCKOUT_WINDOW_MINUTES", "15")),
         "SIGN_IN_LOCKOUT_MINUTES": int(env.get("SIGN_IN_LOCKOUT_MINUTES", "15")),
+        # Rate limits per client address (Flask-Limiter). In memory (per process) unless
+        # Redis is configured, which every process shares.
+        "RATELIMIT_ENABLED": _bool(env.get("RATELIMIT_ENABLED"), default=True),
+        "RATELIMIT_STORAGE_URI": (
+            env.get("RATELIMIT_STORAGE_URI") or env.get("REDIS_URL") or "memory://"
+        ),
+        # If the limit store is unreachable, serve the request rather than fail it.
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_SIGN_IN": env.get("RATELIMIT_SIGN_IN", "10 per minute;100 per hour"),
+        "RATELIMIT_REGISTER": env.get("RATELIMIT_REGISTER", "5 per minute;20 per hour"),
+        "RATELIMIT_PUBLIC_FORMS": env.get("RATELIMIT_PUBLIC_FORMS", "20 per minute;200 per hour"),
+        "RATELIMIT_ATTENDEE_PAGES": env.get("RATELIMIT_ATTENDEE_PAGES", "300 per minute"),
+        "RATELIMIT_WRONG_LINKS": env.get("RATELIMIT_WRONG_LINKS", "20 per minute;100 per hour"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
+        "FORWARDED_PROXIES": int(env.get("FORWARDED_PROXIES", "0")),
     }
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from flask import Flask, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from .extensions import db
+from .security import retry_after_seconds
 
 
 def init_app(app: Flask) -> None:
@@ -25,6 +29,16 @@ def init_app(app: Flask) -> None:
         limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
         message = f"That file is larger than the {limit_mb} MB limit. Split it or remove columns."
         return render_template("errors/error.html", code=413, message=message), 413
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(error: RateLimitExceeded):  # noqa: ANN202
+        seconds = retry_after_seconds()
+        message = (
+            "There were too many tries from your connection in a short time, so this one was "
+            f"not carried out. Please wait {_in_words(seconds)} and try again."
+        )
+        page = render_template("errors/error.html", code=429, message=message)
+        return page, 429, {"Retry-After": str(seconds)}
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):  # noqa: ANN202
@@ -48,3 +62,14 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         message = "Something went wrong on our side. Nothing was saved; please try again."
         return render_template("errors/error.html", code=500, message=message), 500
+
+
+def _in_words(seconds: int) -> str:
+    """A wait as people say it, never shorter than it is."""
+    if seconds <= 90:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} minute{'s' if minutes != 1 else ''}"
+    hours = math.ceil(minutes / 60)
+    return f"{hours} hours"

@@ -1,8 +1,26 @@
-"""Defences that every request shares, kept in one place."""
+"""Defences that every request shares, kept in one place: who the client is, how often it
+may knock, and which ids a URL can name.
+
+Rate limits (per client address) guard what a stranger can reach without an account:
+organizer sign-in and registration (decorated in `auth.routes`), and the whole attendee
+blueprint, whose pages answer to a private link. There a tighter budget counts only wrong
+links (404s), which is what guessing produces, and one more covers the public forms that
+need no link (registration, asking for one's link again). The limits are strings in the
+config, read at each request.
+"""
 
 from __future__ import annotations
 
+import math
+import time
+from collections.abc import Callable
+from functools import cache
+
+from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
+
+from .extensions import limiter
 
 # Every primary key is an Integer column, which PostgreSQL stores in 32 bits (SQLite in 64).
 LARGEST_ID = 2**31 - 1
@@ -25,3 +43,58 @@ class DatabaseIdConverter(IntegerConverter):
         signed: bool = False,
     ) -> None:
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+@cache
+def configured_limit(key: str) -> Callable[[], str]:
+    """The rate limit stored under `key` in the app's config, for Flask-Limiter.
+
+    Cached so that registering the same limit for every app the factory builds adds it
+    once (Flask-Limiter keeps a set of limits and compares their callables).
+    """
+
+    def limit() -> str:
+        return current_app.config[key]
+
+    limit.__name__ = key.lower()
+    return limit
+
+
+def _not_found(response: Response) -> bool:
+    return response.status_code == 404
+
+
+def _behind_private_link() -> bool:
+    return "token" in (request.view_args or {})
+
+
+def retry_after_seconds() -> int:
+    """Seconds until the limit this request broke lets the client in again."""
+    breached = limiter.current_limit
+    reset_at = breached.reset_at if breached is not None else time.time() + 60
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def init_app(app: Flask) -> None:
+    """Attach the limits to an app whose blueprints are registered."""
+    proxies = app.config.get("FORWARDED_PROXIES") or 0
+    if proxies:
+        # Behind a reverse proxy every request comes from the proxy's address; limits per
+        # client need the address the proxy saw. Only as many hops as configured are
+        # believed, so a client cannot pick its own address with a header.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
+    limiter.init_app(app)
+    attendee = app.blueprints["attendee"]
+    limiter.shared_limit(configured_limit("RATELIMIT_ATTENDEE_PAGES"), scope="attendee-pages")(
+        attendee
+    )
+    limiter.shared_limit(
+        configured_limit("RATELIMIT_WRONG_LINKS"), scope="wrong-links", deduct_when=_not_found
+    )(attendee)
+    limiter.shared_limit(
+        configured_limit("RATELIMIT_PUBLIC_FORMS"),
+        scope="public-forms",
+        methods=["POST"],
+        exempt_when=_behind_private_link,
+    )(attendee)

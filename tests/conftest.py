@@ -48,7 +48,13 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
+def app_overrides() -> dict:
+    """Extra configuration for the `app` fixture; a test module overrides it to add its own."""
+    return {}
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path, app_overrides: dict) -> Iterator[Flask]:
     app = create_app(
         {
             "TESTING": True,
@@ -56,6 +62,10 @@ def app(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": None,
             "BACKGROUND_JOBS": False,
+            # Rate limits are tested on their own (test_security.py); elsewhere a test may
+            # sign in or open pages as often as it needs.
+            "RATELIMIT_ENABLED": False,
+            **app_overrides,
         }
     )
     with app.app_context():

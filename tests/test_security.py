@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import pytest
-from conftest import csrf_from, make_attendee, make_event, make_organizer
+from conftest import csrf_from, make_attendee, make_event, make_organizer, post_form
 
+from matchmaker import create_app
+from matchmaker.config import from_environment
 from matchmaker.extensions import db
 
 BEYOND_INTEGER = [2**31, 2**63, 99999999999999999999999]
+
+
+@pytest.fixture
+def app_overrides() -> dict:
+    """Rate limits on, and low enough to reach in a test."""
+    return {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_SIGN_IN": "3 per minute",
+        "RATELIMIT_REGISTER": "2 per minute",
+        "RATELIMIT_PUBLIC_FORMS": "3 per minute",
+        "RATELIMIT_ATTENDEE_PAGES": "12 per minute",
+        "RATELIMIT_WRONG_LINKS": "3 per minute",
+    }
 
 
 @pytest.fixture
@@ -66,3 +81,126 @@ def test_the_largest_id_the_database_holds_still_routes(client, app, signed_in):
         db.session.commit()
     response = client.get(f"/organizer/events/{signed_in['event']}/attendees/{2**31 - 1}")
     assert response.status_code == 200
+
+
+@pytest.fixture
+def link(app) -> str:  # noqa: ANN001
+    """An attendee's private link, at an event that takes registrations."""
+    with app.app_context():
+        person = make_attendee(make_event(make_organizer()), "ana@example.com")
+        return f"/me/{person.access_token}"
+
+
+def _too_many(response) -> int:  # noqa: ANN001
+    """Check the 429 page says plainly when to come back; the seconds it says."""
+    assert response.status_code == 429
+    text = response.get_data(as_text=True)
+    assert "Please wait a little" in text
+    assert "too many tries from your connection" in text
+    seconds = int(response.headers["Retry-After"])
+    assert 0 < seconds <= 61
+    assert f"wait {seconds} second" in text
+    return seconds
+
+
+def test_sign_in_attempts_are_limited_per_address(client, app):
+    with app.app_context():
+        make_organizer()
+    form = {"email": "org@example.com", "password": "wrong password"}
+    for _ in range(3):
+        assert post_form(client, "/auth/login", form).status_code == 200
+    _too_many(post_form(client, "/auth/login", form))
+    assert client.get("/auth/login").status_code == 200  # the page itself still opens
+    elsewhere = app.test_client()
+    response = post_form(elsewhere, "/auth/login", form, environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert response.status_code == 200
+
+
+def test_organizer_registrations_are_limited(client, app):
+    for n in range(2):
+        form = {"name": "A", "email": f"a{n}@example.com", "password": "0123456789"}
+        form["confirm"] = form["password"]
+        assert post_form(client, "/auth/register", form).status_code == 302
+        client.post("/auth/logout", data={"csrf_token": csrf_from(client.get("/").text)})
+    form = {"name": "A", "email": "a9@example.com", "password": "0123456789"}
+    _too_many(post_form(client, "/auth/register", form | {"confirm": "0123456789"}))
+
+
+def test_public_registration_is_limited_but_not_the_private_pages(client, app, link):
+    for _ in range(3):
+        assert post_form(client, "/e/test-event", {"name": ""}).status_code == 200
+    _too_many(post_form(client, "/e/test-event", {"name": ""}))
+    assert client.get(link).status_code == 200
+
+
+def test_private_pages_are_limited(client, app, link):
+    for _ in range(12):
+        assert client.get(link).status_code == 200
+    _too_many(client.get(link + "/matches"))
+
+
+def test_wrong_links_have_their_own_small_budget(client, app, link):
+    for _ in range(5):
+        assert client.get(link).status_code == 200
+    for _ in range(3):
+        assert client.get("/me/not-a-real-link").status_code == 404
+    _too_many(client.get("/me/another-guess"))
+
+
+@pytest.mark.parametrize(("proxies", "separate"), [(0, False), (1, True)])
+def test_forwarded_addresses_count_only_behind_a_configured_proxy(app, link, proxies, separate):
+    """Behind a proxy each client has its own budget; without one, the header is ignored,
+    so a client cannot dodge the limit by sending a made-up address."""
+    app = create_app(dict(app.config, FORWARDED_PROXIES=proxies))
+    client = app.test_client()
+    for n in range(3):
+        headers = {"X-Forwarded-For": f"203.0.113.{n}"}
+        assert client.get("/me/not-a-real-link", headers=headers).status_code == 404
+    response = client.get("/me/not-a-real-link", headers={"X-Forwarded-For": "203.0.113.99"})
+    assert response.status_code == (404 if separate else 429)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_limits_can_be_turned_off(app, link):
+    app = create_app(dict(app.config, RATELIMIT_ENABLED=False))
+    client = app.test_client()
+    assert all(client.get("/me/not-a-real-link").status_code == 404 for _ in range(10))
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("environment", "storage"),
+    [
+        ({}, "memory://"),
+        ({"REDIS_URL": "redis://cache:6379/0"}, "redis://cache:6379/0"),
+        (
+            {"REDIS_URL": "redis://cache:6379/0", "RATELIMIT_STORAGE_URI": "redis://other/1"},
+            "redis://other/1",
+        ),
+    ],
+)
+def test_limits_are_kept_in_redis_when_it_is_configured(
+    monkeypatch, tmp_path, environment, storage
+):
+    for name in ("REDIS_URL", "RATELIMIT_STORAGE_URI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert from_environment(tmp_path)["RATELIMIT_STORAGE_URI"] == storage
+
+
+def test_an_unreachable_limit_store_does_not_take_the_site_down(app, link):
+    app = create_app(dict(app.config, RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"))
+    with app.app_context():
+        make_organizer("other@example.com")
+    client = app.test_client()
+    assert client.get(link).status_code == 200
+    form = {"email": "other@example.com", "password": "correct horse 1"}
+    assert post_form(client, "/auth/login", form).status_code == 302
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()

@@ -10,8 +10,9 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from ..extensions import db, login_manager
+from ..extensions import db, limiter, login_manager
 from ..models import Organizer, utcnow
+from ..security import configured_limit
 from .forms import LoginForm, RegisterForm
 from .signin import LockoutPolicy, SignInLocked, authenticate
 
@@ -41,6 +42,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_REGISTER"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("organizer.index"))
@@ -66,6 +68,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(configured_limit("RATELIMIT_SIGN_IN"), methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("organizer.index"))
