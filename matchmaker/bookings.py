@@ -5,36 +5,31 @@ stores the result and queues the invites. Double-booking is prevented by the dat
 itself: a person's seat per slot and a table per slot are unique, so when two confirmations
 race, the loser's insert fails inside a savepoint and it tries again with fresh state.
 
-Auto-scheduling a large event takes a minute, so it runs as a job recorded in a
-`MatchingRun` row of kind "scheduling" (progress, message, and the report as figures),
-in a background thread when the app allows it.
+Auto-scheduling a large event takes a minute, so it runs as a job of kind "scheduling"
+(see :mod:`matchmaker.jobs`), whose figures are the report.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Flask, current_app
-from sqlalchemy import func, or_, select, union_all, update
+from flask import current_app
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import invites, mail, scheduling
+from . import invites, jobs, mail, scheduling
 from .adapters import scheduling_person
-from .choices import ACTIVE_JOB_STATUSES, Answer, JobStatus, MeetingStatus
+from .choices import Answer, MeetingStatus
 from .events import render_virtual_link
 from .extensions import db
-from .models import Attendee, Event, MatchingRun, Meeting, MeetingSeat, Suggestion, utcnow
+from .models import Attendee, Event, Job, Meeting, MeetingSeat, Suggestion
 
 RETRIES = 5
-SCHEDULING = "scheduling"  # the MatchingRun kind of an auto-schedule job
-# A job still queued or running after this long has lost its worker (a restart, a crash).
-STALE_AFTER = timedelta(minutes=30)
+SCHEDULING = "scheduling"  # the job kind of an auto-schedule
 
 
 class BookingError(ValueError):
@@ -404,121 +399,32 @@ def event_meetings(
 # -- auto-schedule as a job ------------------------------------------------------------------
 
 
-def latest_run(event_id: int, kind: str = SCHEDULING) -> MatchingRun | None:
+def latest_run(event_id: int, kind: str = SCHEDULING) -> Job | None:
     """The event's most recent job of `kind`."""
-    return db.session.scalar(
-        select(MatchingRun)
-        .where(MatchingRun.event_id == event_id, MatchingRun.kind == kind)
-        .order_by(MatchingRun.id.desc())
-        .limit(1)
-    )
+    return jobs.latest(event_id, kind)
 
 
-def fail_if_stale(run: MatchingRun) -> bool:
-    """Mark a job still queued or running after STALE_AFTER as failed (the caller commits).
-
-    Its worker is gone, and a job that never ends would block the next one for good. Only
-    a stale job is written to: on SQLite any write would wait for a running job to commit.
-    """
-    if run.status not in ACTIVE_JOB_STATUSES or run.created_at > utcnow() - STALE_AFTER:
-        return False
-    run.status, run.finished_at = JobStatus.FAILED, utcnow()
-    run.message = (
-        "The job stopped without finishing (the server may have restarted). Start it again."
-    )
-    return True
+def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> Job:
+    """Queue an auto-schedule job, or return the one already under way."""
+    params = {"confirmed_only": confirmed_only, "base_url": invites.base_url()}
+    return jobs.start(event.id, SCHEDULING, params)
 
 
-def start_auto_schedule(event: Event, *, confirmed_only: bool = False) -> MatchingRun:
-    """Queue an auto-schedule job, or return the one already under way; the job runs in a
-    background thread when the app allows it, else before this returns."""
-    active = db.session.scalar(
-        select(MatchingRun)
-        .where(
-            MatchingRun.event_id == event.id,
-            MatchingRun.kind == SCHEDULING,
-            MatchingRun.status.in_(ACTIVE_JOB_STATUSES),
-        )
-        .order_by(MatchingRun.id.desc())
-        .limit(1)
-    )
-    if active is not None and not fail_if_stale(active):
-        return active
-    run = MatchingRun(
-        event_id=event.id,
-        kind=SCHEDULING,
-        status=JobStatus.QUEUED,
-        message="Waiting to start…",
-        figures={"confirmed_only": confirmed_only},
-    )
-    db.session.add(run)
-    db.session.commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("BACKGROUND_JOBS"):
-        thread = threading.Thread(
-            target=_run_in_app, args=(app, run.id, invites.base_url()), daemon=True
-        )
-        thread.start()
-    else:
-        run_auto_schedule(run.id)
-    return run
-
-
-def _run_in_app(app: Flask, run_id: int, base_url: str) -> None:
-    invites.job_base_url.set(base_url)
-    with app.app_context():
-        try:
-            run_auto_schedule(run_id)
-        finally:
-            db.session.remove()
-
-
-def _holds_sqlite_write_lock() -> bool:
-    """Whether this session's transaction is SQLite's one writer, whom a progress update
-    from a second connection would have to wait for (until the job commits)."""
-    if db.engine.dialect.name != "sqlite":
-        return False
-    return bool(db.session.connection().connection.dbapi_connection.in_transaction)
-
-
-def run_auto_schedule(run_id: int) -> None:
-    """Auto-schedule the run's event and commit, recording progress and the report on the run."""
-    run = db.session.get(MatchingRun, run_id)
-    event = db.session.get(Event, run.event_id)
-    confirmed_only = bool((run.figures or {}).get("confirmed_only"))
-    run.status, run.progress, run.message = JobStatus.RUNNING, 0.0, "Starting…"
-    db.session.commit()
-    last = [0.0]
-
-    def report(share: float, message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.5 or _holds_sqlite_write_lock():
-            return
-        last[0] = now
-        # Its own connection, so the progress is seen while the job's transaction is open.
-        with db.engine.begin() as connection:
-            connection.execute(
-                update(MatchingRun)
-                .where(MatchingRun.id == run_id)
-                .values(progress=round(share, 3), message=message)
-            )
-
+@jobs.task(SCHEDULING)
+def _auto_schedule_job(event_id: int, params: dict, progress: jobs.Progress) -> dict:
+    """Auto-schedule the event, commit the bookings and send their invitations."""
+    # The job has no request to read the site's address from: links use the starter's.
+    address = invites.job_base_url.set(params.get("base_url", ""))
     try:
-        result = auto_schedule_event(event, confirmed_only=confirmed_only, progress=report)
-        report(0.96, "Saving…")
-        run = db.session.get(MatchingRun, run_id)
-        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
-        run.figures = {"confirmed_only": confirmed_only, **dataclasses.asdict(result)}
-        run.finished_at = utcnow()
+        event = db.session.get(Event, event_id)
+        confirmed_only = bool(params.get("confirmed_only"))
+        result = auto_schedule_event(event, confirmed_only=confirmed_only, progress=progress)
+        progress(0.96, "Saving…")
         db.session.commit()
-        mail.send_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
-    except Exception as error:  # noqa: BLE001 - the run records any failure for the organizer
-        db.session.rollback()
-        run = db.session.get(MatchingRun, run_id)
-        run.status, run.finished_at = JobStatus.FAILED, utcnow()
-        run.message = f"Auto-schedule failed: {error}"
-        db.session.commit()
-        current_app.logger.exception("auto-schedule run %s failed", run_id)
+    finally:
+        invites.job_base_url.reset(address)
+    mail.send_in_background(current_app._get_current_object())  # type: ignore[attr-defined]
+    return {"confirmed_only": confirmed_only, **dataclasses.asdict(result)}
 
 
 __all__ = [
@@ -530,10 +436,8 @@ __all__ = [
     "cancel_meeting",
     "event_meetings",
     "event_slots",
-    "fail_if_stale",
     "free_slots_for",
     "latest_run",
     "move_meeting",
-    "run_auto_schedule",
     "start_auto_schedule",
 ]

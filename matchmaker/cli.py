@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,9 +11,8 @@ from flask import Flask
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import importing, suggestions
+from . import importing, jobs, suggestions
 from .attendees import import_records
-from .choices import JobStatus
 from .demo import DEMO_EVENT_SLUG, create_demo_event, demo_people
 from .extensions import db
 from .models import Attendee, Event, Organizer
@@ -144,37 +144,26 @@ def send_mail_command(retry_failed: bool, limit: int) -> None:
 @with_appcontext
 def match_command(event_ref: str) -> None:
     """Compute and store suggestions for every attendee of EVENT (its slug or id)."""
-    from .models import MatchingRun
-
     event = find_event(event_ref)
-    run = MatchingRun(event_id=event.id, status=JobStatus.QUEUED)
-    db.session.add(run)
-    db.session.commit()
     with click.progressbar(length=100, label="Matching") as bar:
         shown = [0]
 
-        def report(share: float) -> None:
-            step = int(share * 90) - shown[0]
+        def report(share: float, message: str) -> None:
+            step = int(share * 100) - shown[0]
             if step > 0:
                 bar.update(step)
                 shown[0] += step
 
-        _, result = suggestions.compute_matches(event, progress=report)
-        suggestions.store_lists(event.id, result.suggestions)
-        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
-        run.figures = suggestions.result_figures(result)
-        run.finished_at = datetime.now(UTC)
-        db.session.commit()
+        job = jobs.run_now(event.id, suggestions.MATCHING, on_report=report)
         bar.update(100 - shown[0])
+    figures = job.figures
     click.echo(
-        f"{len(result.suggestions)} attendees, coverage {result.coverage:.1%}, "
-        f"most lists one person is in: {result.max_exposure}."
+        f"{figures['attendees']} attendees, coverage {figures['coverage']:.1%}, "
+        f"most lists one person is in: {figures['max_exposure']}."
     )
-    if result.unmatched:
-        from collections import Counter
-
-        for reason, count in Counter(result.unmatched.values()).most_common():
-            click.echo(f"  {count} without suggestions: {reason.replace('_', ' ')}")
+    reasons = Counter((figures.get("unmatched") or {}).values())
+    for reason, count in reasons.most_common():
+        click.echo(f"  {count} without suggestions: {reason.replace('_', ' ')}")
 
 
 @click.command("suggest")

@@ -307,22 +307,26 @@ class Suggestion(db.Model):
         return getattr(self, f"answer_{other}")
 
 
-class MatchingRun(db.Model):
-    """One background job for an event, with progress for the page that waits on it.
+class Job(db.Model):
+    """One background job for an event (see :mod:`matchmaker.jobs`), with the progress that
+    the page waiting on it shows.
 
-    ``kind`` says which job: "matching" (suggestions) or "scheduling" (auto-schedule).
+    ``kind`` names the task ("matching", "scheduling"); ``params`` are its inputs and
+    ``figures`` its result, both JSON.
     """
 
-    __tablename__ = "matching_run"
+    __tablename__ = "job"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[str] = mapped_column(String(12), default="matching", server_default="matching")
+    kind: Mapped[str] = mapped_column(String(12))
     status: Mapped[str] = mapped_column(String(12), default=JobStatus.QUEUED.value)
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str] = mapped_column(Text, default="")
+    params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 

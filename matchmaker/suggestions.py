@@ -9,22 +9,23 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, union_all, update
 from sqlalchemy.orm import aliased
 
+from . import jobs
 from .adapters import matching_profile
-from .choices import ACTIVE_JOB_STATUSES, ROLES, Answer, JobStatus, MeetingStatus
+from .choices import ROLES, Answer, JobStatus, MeetingStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
-from .models import Attendee, Event, MatchingRun, Meeting, Suggestion, utcnow
+from .models import Attendee, Event, Job, Meeting, Suggestion, utcnow
 
+MATCHING = "matching"  # the job kind that computes an event's suggestions
 BATCH = 5000
 # Above this many attendees a refit (cold process, changed settings, an import) runs in the
 # background, not in a request: fitting and storing every list take about 1.5 ms per attendee
@@ -33,8 +34,6 @@ INLINE_REFIT_LIMIT = 500
 # Above this many changed profiles at once (an import), one refit beats updating each: an
 # update re-ranks against the whole event (about 20 ms at 2,000 attendees, 150 ms at 10,000).
 BATCH_REFIT_AT = 8
-# A run still "running" after this long lost its worker (100,000 attendees take minutes).
-STALE_RUN = timedelta(minutes=30)
 
 
 class AnswerError(ValueError):
@@ -317,11 +316,11 @@ def compute_matches(
 def event_has_matches(event_id: int) -> bool:
     return (
         db.session.scalar(
-            select(MatchingRun.id)
+            select(Job.id)
             .where(
-                MatchingRun.event_id == event_id,
-                MatchingRun.kind == "matching",
-                MatchingRun.status == JobStatus.DONE,
+                Job.event_id == event_id,
+                Job.kind == MATCHING,
+                Job.status == JobStatus.DONE,
             )
             .limit(1)
         )
@@ -423,13 +422,13 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
 def _record_figures(event_id: int, result: MatchResult) -> None:
     """Keep the latest run's figures (who has no suggestions, and why) true to the lists now."""
     run = db.session.scalar(
-        select(MatchingRun)
+        select(Job)
         .where(
-            MatchingRun.event_id == event_id,
-            MatchingRun.kind == "matching",
-            MatchingRun.status == JobStatus.DONE,
+            Job.event_id == event_id,
+            Job.kind == MATCHING,
+            Job.status == JobStatus.DONE,
         )
-        .order_by(MatchingRun.id.desc())
+        .order_by(Job.id.desc())
         .limit(1)
     )
     if run is not None:
@@ -458,46 +457,19 @@ def forget_cached_matcher(event_id: int) -> None:
         _MATCHERS.pop(event_id, None)
 
 
-def run_matching(run_id: int) -> None:
-    """Compute and store all suggestions for a run's event, reporting progress on the run."""
-    run = db.session.get(MatchingRun, run_id)
-    event = db.session.get(Event, run.event_id)
-    run.status, run.progress, run.message = JobStatus.RUNNING, 0.0, "Reading profiles…"
-    db.session.commit()
-    last = [0.0]
-
-    def report(share: float) -> None:
-        now = time.monotonic()
-        if now - last[0] < 0.5:
-            return
-        last[0] = now
-        db.session.execute(
-            update(MatchingRun)
-            .where(MatchingRun.id == run_id)
-            .values(progress=round(0.9 * share, 3), message="Scoring pairs…")
-        )
-        db.session.commit()
-
-    try:
-        _, result = compute_matches(event, progress=report)
-        run = db.session.get(MatchingRun, run_id)
-        run.progress, run.message = 0.9, "Saving suggestions…"
-        db.session.commit()
-        store_lists(event.id, result.suggestions)
-        # People who registered or were imported while the run was scoring are included.
-        result = _catch_up(event) or result
-        run = db.session.get(MatchingRun, run_id)
-        run.status, run.progress, run.message = JobStatus.DONE, 1.0, "Done."
-        run.figures = result_figures(result)
-        run.finished_at = utcnow()
-        db.session.commit()
-    except Exception:  # noqa: BLE001 - the run records any failure for the organizer
-        db.session.rollback()
-        run = db.session.get(MatchingRun, run_id)
-        run.status, run.finished_at = JobStatus.FAILED, utcnow()
-        run.message = "Matching failed because of an error on our side. Please try again."
-        db.session.commit()
-        current_app.logger.exception("matching run %s failed", run_id)
+@jobs.task(MATCHING, failure="Matching failed because of an error on our side. Please try again.")
+def _matching_job(event_id: int, params: dict, progress: jobs.Progress) -> dict:
+    """Compute and store all suggestions for the event; the figures are the organizer's."""
+    event = db.session.get(Event, event_id)
+    progress(0.0, "Reading profiles…")
+    _, result = compute_matches(
+        event, progress=lambda share: progress(0.9 * share, "Scoring pairs…")
+    )
+    progress(0.9, "Saving suggestions…")
+    store_lists(event.id, result.suggestions)
+    # People who registered or were imported while the run was scoring are included.
+    result = _catch_up(event) or result
+    return result_figures(result)
 
 
 def result_figures(result: MatchResult) -> dict:
@@ -512,46 +484,13 @@ def result_figures(result: MatchResult) -> dict:
     }
 
 
-def start_matching(event: Event) -> MatchingRun:
-    """Queue a matching run and start it in the background when the app allows it."""
-    active = db.session.scalar(
-        select(MatchingRun).where(
-            MatchingRun.event_id == event.id,
-            MatchingRun.kind == "matching",
-            MatchingRun.status.in_(ACTIVE_JOB_STATUSES),
-        )
-    )
-    if active is not None and utcnow() - active.created_at < STALE_RUN:
-        return active
-    if active is not None:
-        # Its worker is gone (restarted or killed); let a new run take over.
-        active.status, active.finished_at = JobStatus.FAILED, utcnow()
-        active.message = "This run stopped without finishing; a new run replaced it."
-    run = MatchingRun(event_id=event.id, status=JobStatus.QUEUED, message="Waiting to start…")
-    db.session.add(run)
-    db.session.commit()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("BACKGROUND_JOBS"):
-        thread = threading.Thread(target=_run_in_app, args=(app, run.id), daemon=True)
-        thread.start()
-    else:
-        run_matching(run.id)
-    return run
+def start_matching(event: Event) -> Job:
+    """Queue a matching job (or return the one under way); see :func:`matchmaker.jobs.start`."""
+    return jobs.start(event.id, MATCHING)
 
 
-def _run_in_app(app: Flask, run_id: int) -> None:
-    with app.app_context():
-        run_matching(run_id)
-        db.session.remove()
-
-
-def latest_run(event_id: int) -> MatchingRun | None:
-    return db.session.scalar(
-        select(MatchingRun)
-        .where(MatchingRun.event_id == event_id, MatchingRun.kind == "matching")
-        .order_by(MatchingRun.id.desc())
-        .limit(1)
-    )
+def latest_run(event_id: int) -> Job | None:
+    return jobs.latest(event_id, MATCHING)
 
 
 # -- answers ---------------------------------------------------------------------------------
@@ -747,7 +686,7 @@ def _histogram(owners) -> dict[int, int]:  # noqa: ANN001 - a union of one-colum
     return dict(db.session.execute(select(per_id.c.n, func.count()).group_by(per_id.c.n)).all())
 
 
-def matching_figures(event: Event, run: MatchingRun | None) -> MatchingFigures:
+def matching_figures(event: Event, run: Job | None) -> MatchingFigures:
     """The figures of the event's current suggestions, in a fixed number of queries."""
     total = db.session.scalar(select(func.count()).where(Attendee.event_id == event.id)) or 0
     in_event = Suggestion.event_id == event.id

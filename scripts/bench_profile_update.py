@@ -25,7 +25,7 @@ from sqlalchemy import insert
 from matchmaker import create_app
 from matchmaker import suggestions as service
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, MatchingRun, NetworkingSession, Organizer
+from matchmaker.models import Attendee, Event, Job, NetworkingSession, Organizer
 
 
 def build_event(size: int, vocabulary: str) -> int:
@@ -94,7 +94,7 @@ def main() -> None:
             _, result = service.compute_matches(event)
             computed = time.perf_counter()
             service.store_lists(event.id, result.suggestions)
-            db.session.add(MatchingRun(event_id=event.id, status="done", progress=1.0))
+            db.session.add(Job(event_id=event.id, kind="matching", status="done", progress=1.0))
             db.session.commit()
             stored = time.perf_counter()
             print(

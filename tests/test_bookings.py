@@ -15,7 +15,7 @@ from matchmaker import bookings, invites, scheduling
 from matchmaker.extensions import db
 from matchmaker.models import (
     Event,
-    MatchingRun,
+    Job,
     Meeting,
     MeetingSeat,
     NetworkingSession,
@@ -366,7 +366,7 @@ def test_auto_schedule_job_in_the_background_reports_progress_until_done(app, mo
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             db.session.expire_all()
-            run = db.session.get(MatchingRun, run_id)
+            run = db.session.get(Job, run_id)
             seen.add(run.status)
             if run.status in ("done", "failed"):
                 break
@@ -386,14 +386,14 @@ def test_a_scheduling_job_stuck_for_half_an_hour_counts_as_failed(app, monkeypat
     monkeypatch.setattr(bookings.mail, "send_in_background", lambda app: None)
     with app.app_context():
         event = schedulable_event()
-        stuck = MatchingRun(
+        stuck = Job(
             event_id=event.id,
             kind="scheduling",
             status="running",
             progress=0.3,
             created_at=datetime.now(UTC) - timedelta(minutes=31),
         )
-        recent = MatchingRun(event_id=event.id, kind="matching", status="running")
+        recent = Job(event_id=event.id, kind="matching", status="running")
         db.session.add_all([stuck, recent])
         db.session.commit()
         run = bookings.start_auto_schedule(event)

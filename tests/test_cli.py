@@ -7,7 +7,7 @@ from conftest import SAMPLES, make_event, make_organizer
 
 from matchmaker.demo import DEMO_ORGANIZER_EMAIL, DEMO_ORGANIZER_PASSWORD, demo_people
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, MatchingRun, Organizer
+from matchmaker.models import Attendee, Event, Job, Organizer
 
 
 def count(model) -> int:
@@ -84,7 +84,7 @@ def test_import_command_after_matching_brings_suggestions_up_to_date(
     with app.app_context():
         late = db.session.scalar(db.select(Attendee).where(Attendee.email == "late@example.org"))
         assert suggestions.cards_for(late)
-        assert count(MatchingRun) == 1  # refreshed inline, no background run
+        assert count(Job) == 1  # refreshed inline, no background run
 
 
 def test_import_command_reports_row_errors_and_changes_nothing(app, runner, event_slug, tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from conftest import SAMPLES, csrf_from, make_attendee, make_event, make_organizer, post_form
 
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, ImportUpload, MatchingRun, Suggestion
+from matchmaker.models import Attendee, Event, ImportUpload, Job, Suggestion
 
 EVENT_FORM = {
     "name": "Nordic Founders Day",
@@ -501,7 +501,7 @@ def test_people_imported_after_matching_get_suggestions_at_once(
         assert len(eve_partners) == min(count, 10) and eve_partners <= {
             p.id for p in people.values()
         }
-        runs = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        runs = db.session.scalar(db.select(db.func.count()).select_from(Job))
         assert runs == 1  # no new run was needed
 
 
@@ -513,7 +513,7 @@ def test_a_large_import_after_matching_refreshes_everyone_in_one_run(
     monkeypatch.setattr(suggestions, "INLINE_REFIT_LIMIT", 5)
     _import(client, matched_event_id, _newcomers_csv(12))
     with app.app_context():
-        assert db.session.scalar(db.select(db.func.count()).select_from(MatchingRun)) == 2
+        assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 2
         newcomer = db.session.scalar(
             db.select(Attendee).where(Attendee.email == "new3@example.org")
         )

@@ -19,7 +19,7 @@ from matchmaker.extensions import db
 from matchmaker.models import (
     Attendee,
     Event,
-    MatchingRun,
+    Job,
     Meeting,
     MeetingSeat,
     NetworkingSession,
@@ -570,7 +570,7 @@ def test_pages_need_a_signed_in_organizer(client, setup):
 
 def test_schedule_page_follows_a_running_job(app, client, auth, setup):
     with app.app_context():
-        run = MatchingRun(
+        run = Job(
             event_id=setup["event_id"],
             kind="scheduling",
             status="running",
@@ -578,7 +578,7 @@ def test_schedule_page_follows_a_running_job(app, client, auth, setup):
             message="Writing the invitations…",
         )
         db.session.add(run)
-        db.session.add(MatchingRun(event_id=setup["event_id"], status="done"))  # matching
+        db.session.add(Job(event_id=setup["event_id"], kind="matching", status="done"))  # matching
         db.session.commit()
         run_id = run.id
     auth.login()
@@ -594,8 +594,8 @@ def test_schedule_page_follows_a_running_job(app, client, auth, setup):
     }
     post_form(client, f"{base}/auto", {}, form_url=base)
     with app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(MatchingRun)) == 2
-        stuck = db.session.get(MatchingRun, run_id)
+        assert db.session.scalar(select(func.count()).select_from(Job)) == 2
+        stuck = db.session.get(Job, run_id)
         stuck.created_at = datetime.now(UTC) - timedelta(minutes=45)
         db.session.commit()
     assert client.get(f"{base}/status").json["status"] == "failed"

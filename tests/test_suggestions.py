@@ -13,7 +13,7 @@ from conftest import SAMPLES, make_attendee, make_event, make_organizer, post_fo
 
 from matchmaker import suggestions as service
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, MatchingRun, Suggestion
+from matchmaker.models import Attendee, Event, Job, Suggestion
 
 PEOPLE = [
     # email, role, organization, can help with, looking for
@@ -67,7 +67,7 @@ def matched_pair(app, event_id: int) -> tuple[int, tuple[str, str]]:
         return row_id, (ana.access_token, ivan.access_token)
 
 
-def run(event_id: int) -> MatchingRun:
+def run(event_id: int) -> Job:
     return service.start_matching(db.session.get(Event, event_id))
 
 
@@ -148,7 +148,7 @@ def test_background_run_reports_progress_until_done(app, event_id):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             db.session.expire_all()
-            status = db.session.get(MatchingRun, run_id).status
+            status = db.session.get(Job, run_id).status
             if status in ("done", "failed"):
                 break
             time.sleep(0.2)
@@ -357,9 +357,9 @@ def test_cold_refresh_of_a_large_event_goes_to_the_background(app, event_id, mon
         run(event_id)
         service.forget_cached_matcher(event_id)
         monkeypatch.setattr(service, "INLINE_REFIT_LIMIT", 3)
-        runs_before = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        runs_before = db.session.scalar(db.select(db.func.count()).select_from(Job))
         assert service.refresh_after_change(db.session.get(Event, event_id)) == set()
-        runs_after = db.session.scalar(db.select(db.func.count()).select_from(MatchingRun))
+        runs_after = db.session.scalar(db.select(db.func.count()).select_from(Job))
         assert runs_after == runs_before + 1
 
 
@@ -444,19 +444,22 @@ def test_a_run_left_running_by_a_dead_worker_does_not_block_matching(app, event_
     from matchmaker.models import utcnow
 
     with app.app_context():
-        stuck = MatchingRun(
-            event_id=event_id, status="running", created_at=utcnow() - timedelta(hours=2)
+        stuck = Job(
+            event_id=event_id,
+            kind="matching",
+            status="running",
+            created_at=utcnow() - timedelta(hours=2),
         )
         db.session.add(stuck)
         db.session.commit()
         fresh = run(event_id)
         assert fresh.id != stuck.id and fresh.status == "done"
-        assert db.session.get(MatchingRun, stuck.id).status == "failed"
+        assert db.session.get(Job, stuck.id).status == "failed"
 
 
 def test_scheduling_jobs_do_not_pass_for_matching_runs(app, event_id):
     with app.app_context():
-        db.session.add(MatchingRun(event_id=event_id, kind="scheduling", status="running"))
+        db.session.add(Job(event_id=event_id, kind="scheduling", status="running"))
         db.session.commit()
         assert service.latest_run(event_id) is None
         assert not service.event_has_matches(event_id)

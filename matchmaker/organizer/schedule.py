@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import bookings, calendar, invites, mail
+from .. import bookings, calendar, invites, jobs, mail
 from ..choices import JobStatus, MeetingStatus
 from ..downloads import calendar_response, csv_response
 from ..extensions import db
-from ..models import Event, MatchingRun, Meeting, NetworkingSession
+from ..models import Event, Job, Meeting, NetworkingSession
 from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
 from . import bp, own_event
@@ -94,10 +94,10 @@ def _move_form(event: Event, meeting: Meeting, slots: list[Slot]) -> MoveForm:
     return form
 
 
-def _scheduling_run(event: Event) -> MatchingRun | None:
+def _scheduling_run(event: Event) -> Job | None:
     """The event's latest auto-schedule job, marked as failed if it is stale."""
     run = bookings.latest_run(event.id)
-    if run is not None and bookings.fail_if_stale(run):
+    if run is not None and jobs.fail_if_stale(run):
         db.session.commit()
     return run
 
@@ -146,7 +146,7 @@ def schedule_status(event_id: int):
     return jsonify(status=run.status, progress=run.progress, message=run.message)
 
 
-def _run_summary(run: MatchingRun) -> str:
+def _run_summary(run: Job) -> str:
     """What a finished auto-schedule job did, in a sentence or three."""
     figures = run.figures
     count = figures.get("meetings", 0)
