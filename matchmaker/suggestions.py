@@ -7,23 +7,21 @@ row serves both attendees.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, or_, select, union_all, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import delete, func, insert, or_, select, update
 
 from . import jobs
 from .adapters import matching_profile
-from .choices import ROLES, Answer, JobStatus, MeetingStatus
+from .choices import Answer, JobStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
-from .models import Attendee, Event, Job, Meeting, Suggestion, utcnow
+from .models import Attendee, Event, Job, Suggestion, utcnow
 
 MATCHING = "matching"  # the job kind that computes an event's suggestions
 BATCH = 5000
@@ -69,34 +67,6 @@ def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
 def event_role_rules(event: Event) -> dict[str, frozenset[str]]:
     """Who may meet whom at the event: its preset, or its own matrix when that is "custom"."""
     return dict(roles.preset_rules(event.role_preset or roles.EVERYONE, event.role_rules))
-
-
-def role_counts(event_id: int) -> dict[str, int]:
-    return dict(
-        db.session.execute(
-            select(Attendee.role, func.count())
-            .where(Attendee.event_id == event_id)
-            .group_by(Attendee.role)
-        ).all()
-    )
-
-
-@dataclass
-class RoleRule:
-    """The rule in force at an event, in words, and how many pairs of people it keeps apart."""
-
-    preset: roles.RolePreset
-    kept_apart: int
-
-    @property
-    def key(self) -> str:
-        return self.preset.key
-
-
-def role_rule(event: Event) -> RoleRule:
-    preset = roles.PRESETS.get(event.role_preset) or roles.PRESETS[roles.EVERYONE]
-    rules = event_role_rules(event)
-    return RoleRule(preset, roles.pairs_kept_apart(rules, role_counts(event.id)))
 
 
 def match_settings(event: Event) -> MatchSettings:
@@ -160,42 +130,55 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
     Rows for these attendees are re-ranked; pairs that left every list and carry no answer
     are deleted; answered pairs stay, so answers and confirmed matches are never lost.
     """
-    owners = list(lists)
-    existing: dict[tuple[int, int], dict] = {}
-    columns = (
-        Suggestion.id,
-        Suggestion.low_id,
-        Suggestion.high_id,
-        Suggestion.rank_low,
-        Suggestion.rank_high,
-        Suggestion.answer_low,
-        Suggestion.answer_high,
-    )
-    if len(owners) > BATCH:
-        statement = select(*columns).where(Suggestion.event_id == event_id)
-        rows = db.session.execute(statement).all()
-    else:
-        rows = (
-            db.session.execute(
-                select(*columns).where(
-                    Suggestion.event_id == event_id,
-                    or_(Suggestion.low_id.in_(owners), Suggestion.high_id.in_(owners)),
-                )
-            ).all()
-            if owners
-            else []
+    now = utcnow()
+    stored = _stored_pairs(event_id, list(lists))
+    new_rows = _merge_lists(event_id, lists, stored, now)
+    _write_pairs(stored, new_rows, now)
+
+
+_PAIR_COLUMNS = (
+    Suggestion.id,
+    Suggestion.low_id,
+    Suggestion.high_id,
+    Suggestion.rank_low,
+    Suggestion.rank_high,
+    Suggestion.answer_low,
+    Suggestion.answer_high,
+)
+
+
+def _stored_pairs(event_id: int, owners: list[int]) -> dict[tuple[int, int], dict]:
+    """The stored pairs of these owners, keyed (low, high), with the owners' ranks cleared
+    (their new lists set them again) and ``dirty`` marking the rows they touch."""
+    if not owners:
+        return {}
+    statement = select(*_PAIR_COLUMNS).where(Suggestion.event_id == event_id)
+    if len(owners) <= BATCH:
+        statement = statement.where(
+            or_(Suggestion.low_id.in_(owners), Suggestion.high_id.in_(owners))
         )
     owner_set = set(owners)
-    for row in rows:
+    stored = {}
+    for row in db.session.execute(statement):
         item = row._asdict()
         if item["low_id"] in owner_set:
             item["rank_low"] = None
         if item["high_id"] in owner_set:
             item["rank_high"] = None
         item["dirty"] = bool(owner_set & {item["low_id"], item["high_id"]})
-        existing[(item["low_id"], item["high_id"])] = item
+        stored[(item["low_id"], item["high_id"])] = item
+    return stored
+
+
+def _merge_lists(
+    event_id: int,
+    lists: dict[int, list[Suggested]],
+    stored: dict[tuple[int, int], dict],
+    now: datetime,
+) -> dict[tuple[int, int], dict]:
+    """Put each owner's ranks, scores and reasons on the stored pairs (in place) and return
+    the pairs that are new."""
     new_rows: dict[tuple[int, int], dict] = {}
-    now = utcnow()
     for owner, suggested in lists.items():
         for rank, suggestion in enumerate(suggested, start=1):
             low, high = sorted((owner, suggestion.partner_id))
@@ -207,12 +190,12 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
             }
             # Each side ranks by its own view of the pair; the stored strength is the
             # better of the two, so neither side sees the other's weaker view.
-            previous = existing.get((low, high)) or new_rows.get((low, high))
+            previous = stored.get((low, high)) or new_rows.get((low, high))
             if previous is not None and previous.get("fresh"):
                 values["score"] = max(values["score"], previous["score"])
             values["fresh"] = True
-            if (low, high) in existing:
-                item = existing[(low, high)]
+            if (low, high) in stored:
+                item = stored[(low, high)]
                 item.update(values)
                 item[side] = rank
                 item["dirty"] = item["changed"] = True
@@ -232,30 +215,38 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
                 )
                 item.update(values)
                 item[side] = rank
-    stale = [
+    return new_rows
+
+
+def _write_pairs(
+    stored: dict[tuple[int, int], dict], new_rows: dict[tuple[int, int], dict], now: datetime
+) -> None:
+    """Delete the pairs nobody lists or answered, update the touched ones, insert the new,
+    each in batches."""
+    stale = {
         item["id"]
-        for item in existing.values()
+        for item in stored.values()
         if item["dirty"]
         and item["rank_low"] is None
         and item["rank_high"] is None
         and item["answer_low"] == Answer.NONE
         and item["answer_high"] == Answer.NONE
-    ]
-    updates = []
-    for item in existing.values():
+    }
+    rank_only, full = [], []
+    for item in stored.values():
         if not item["dirty"] or item["id"] in stale:
             continue
         change = {"id": item["id"], "rank_low": item["rank_low"], "rank_high": item["rank_high"]}
         if item.get("changed"):
             change |= {"score": item["score"], "reasons": item["reasons"], "updated_at": now}
-        updates.append(change)
-    stale_set = set(stale)
-    for start in range(0, len(stale), BATCH):
+            full.append(change)
+        else:
+            rank_only.append(change)
+    stale_ids = sorted(stale)
+    for start in range(0, len(stale_ids), BATCH):
         db.session.execute(
-            delete(Suggestion).where(Suggestion.id.in_(stale[start : start + BATCH]))
+            delete(Suggestion).where(Suggestion.id.in_(stale_ids[start : start + BATCH]))
         )
-    rank_only = [u for u in updates if "score" not in u and u["id"] not in stale_set]
-    full = [u for u in updates if "score" in u]
     for batch_rows in (rank_only, full):
         for start in range(0, len(batch_rows), BATCH):
             db.session.execute(update(Suggestion), batch_rows[start : start + BATCH])
@@ -565,201 +556,3 @@ def cards_for(person: Attendee, *, every_pair: bool = False) -> list[Card]:
         )
     cards.sort(key=lambda c: (c.rank is None, c.rank or 0, -c.row.score, c.partner.id))
     return cards
-
-
-# -- figures for the organizer ---------------------------------------------------------------
-
-
-TOP_FRACTION = 0.1  # "the 10% most suggested people" in the organizer's figures
-
-
-@dataclass
-class MatchingFigures:
-    """What the organizer's matching page says about the suggestions in force.
-
-    ``list_sizes`` and ``exposure`` are histograms over attendees: how many have a list of
-    n suggestions, and how many appear in n other people's lists (zeros included).
-    """
-
-    attendees: int
-    top_k: int
-    suggested_pairs: int
-    confirmed: int
-    interested: int
-    declined: int
-    meetings: int
-    unmatched: dict[str, list[int]]
-    list_sizes: dict[int, int] = field(default_factory=dict)
-    exposure: dict[int, int] = field(default_factory=dict)
-    # {(role, role): (suggested pairs, confirmed pairs)} with the two roles in ROLES order
-    role_pairs: dict[tuple[str, str], tuple[int, int]] = field(default_factory=dict)
-
-    @property
-    def busiest_role_pair(self) -> int:
-        return max((n for n, _ in self.role_pairs.values()), default=0)
-
-    @property
-    def with_suggestions(self) -> int:
-        return sum(count for size, count in self.list_sizes.items() if size > 0)
-
-    @property
-    def without_suggestions(self) -> int:
-        return self.attendees - self.with_suggestions
-
-    @property
-    def unexplained(self) -> int:
-        """Attendees without suggestions and without a reason (none yet: joined since)."""
-        explained = sum(len(people) for people in self.unmatched.values())
-        return max(self.without_suggestions - explained, 0)
-
-    @property
-    def coverage(self) -> float:
-        return self.with_suggestions / self.attendees if self.attendees else 0.0
-
-    @property
-    def places(self) -> int:
-        """Places filled in all lists together (each is one person in someone's list)."""
-        return sum(size * count for size, count in self.list_sizes.items())
-
-    @property
-    def average_list(self) -> float:
-        """Suggestions per list, among the attendees who have any."""
-        return self.places / self.with_suggestions if self.with_suggestions else 0.0
-
-    @property
-    def full_lists(self) -> int:
-        return sum(count for size, count in self.list_sizes.items() if size >= self.top_k)
-
-    def _exposures_high_first(self) -> list[tuple[int, int]]:
-        return sorted(self.exposure.items(), reverse=True)
-
-    @property
-    def most_exposure(self) -> int:
-        return max((value for value, count in self.exposure.items() if count), default=0)
-
-    @property
-    def median_exposure(self) -> int:
-        """The most lists that at least half of the attendees each appear in."""
-        half = (self.attendees + 1) // 2
-        seen = 0
-        for value, count in self._exposures_high_first():
-            seen += count
-            if seen >= half:
-                return value
-        return 0
-
-    @property
-    def top_count(self) -> int:
-        """How many people "the 10% most suggested" are."""
-        return max(1, math.ceil(self.attendees * TOP_FRACTION))
-
-    def top_share(self) -> float:
-        """Share of all list places taken by the 10% most suggested people."""
-        total = sum(value * count for value, count in self.exposure.items())
-        if not total or not self.attendees:
-            return 0.0
-        left = self.top_count
-        taken = 0
-        for value, count in self._exposures_high_first():
-            used = min(count, left)
-            taken += value * used
-            left -= used
-            if not left:
-                break
-        return taken / total
-
-    @property
-    def concentration(self) -> str:
-        """A plain verdict on how evenly people appear in lists: "few", "some" or "wide"."""
-        share = self.top_share()
-        if share >= 0.5:
-            return "few"
-        if share >= 0.3:
-            return "some"
-        return "wide"
-
-
-def _histogram(owners) -> dict[int, int]:  # noqa: ANN001 - a union of one-column selects
-    """{n: how many ids appear n times} for the ids the statements return."""
-    rows = owners.subquery()
-    per_id = select(func.count().label("n")).select_from(rows).group_by(rows.c.a).subquery()
-    return dict(db.session.execute(select(per_id.c.n, func.count()).group_by(per_id.c.n)).all())
-
-
-def matching_figures(event: Event, run: Job | None) -> MatchingFigures:
-    """The figures of the event's current suggestions, in a fixed number of queries."""
-    total = db.session.scalar(select(func.count()).where(Attendee.event_id == event.id)) or 0
-    in_event = Suggestion.event_id == event.id
-    # An owner's list holds the pairs ranked on their side; the partner appears in it.
-    list_sizes = _histogram(
-        union_all(
-            select(Suggestion.low_id.label("a")).where(in_event, Suggestion.rank_low.is_not(None)),
-            select(Suggestion.high_id.label("a")).where(
-                in_event, Suggestion.rank_high.is_not(None)
-            ),
-        )
-    )
-    exposure = _histogram(
-        union_all(
-            select(Suggestion.high_id.label("a")).where(in_event, Suggestion.rank_low.is_not(None)),
-            select(Suggestion.low_id.label("a")).where(in_event, Suggestion.rank_high.is_not(None)),
-        )
-    )
-    exposure[0] = max(total - sum(exposure.values()), 0)
-    list_sizes[0] = max(total - sum(list_sizes.values()), 0)
-    counts = db.session.execute(
-        select(
-            func.count().filter(
-                or_(Suggestion.rank_low.is_not(None), Suggestion.rank_high.is_not(None))
-            ),
-            func.count().filter(Suggestion.both_said(Answer.INTERESTED)),
-            func.count().filter(Suggestion.either_said(Answer.INTERESTED)),
-            func.count().filter(Suggestion.either_said(Answer.DECLINED)),
-        ).where(in_event)
-    ).one()
-    meetings = db.session.scalar(
-        select(func.count()).where(
-            Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED
-        )
-    )
-    unmatched: dict[str, list[int]] = {}
-    if run is not None and run.status == JobStatus.DONE:
-        for attendee_id, reason in (run.figures or {}).get("unmatched", {}).items():
-            unmatched.setdefault(reason, []).append(int(attendee_id))
-    return MatchingFigures(
-        attendees=total,
-        top_k=event.suggestions_per_attendee,
-        suggested_pairs=counts[0],
-        confirmed=counts[1],
-        interested=counts[2],
-        declined=counts[3],
-        meetings=meetings or 0,
-        unmatched=unmatched,
-        list_sizes=list_sizes,
-        exposure=exposure,
-        role_pairs=_role_pairs(event),
-    )
-
-
-def _role_pairs(event: Event) -> dict[tuple[str, str], tuple[int, int]]:
-    """How many suggested and confirmed pairs join each pair of roles: who meets whom."""
-    low, high = aliased(Attendee), aliased(Attendee)
-    confirmed = Suggestion.both_said(Answer.INTERESTED)
-    rows = db.session.execute(
-        select(low.role, high.role, func.count(), func.count().filter(confirmed))
-        .select_from(Suggestion)
-        .join(low, low.id == Suggestion.low_id)
-        .join(high, high.id == Suggestion.high_id)
-        .where(
-            Suggestion.event_id == event.id,
-            or_(Suggestion.rank_low.is_not(None), Suggestion.rank_high.is_not(None), confirmed),
-        )
-        .group_by(low.role, high.role)
-    )
-    order = {role: n for n, role in enumerate(ROLES)}
-    pairs: dict[tuple[str, str], tuple[int, int]] = {}
-    for a, b, suggested, both in rows:
-        key = tuple(sorted((a, b), key=lambda r: order.get(r, len(order))))
-        old = pairs.get(key, (0, 0))
-        pairs[key] = (old[0] + suggested, old[1] + both)
-    return pairs

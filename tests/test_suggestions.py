@@ -11,6 +11,7 @@ import time
 import pytest
 from conftest import SAMPLES, make_attendee, make_event, make_organizer, post_form
 
+from matchmaker import matching_report as report
 from matchmaker import suggestions as service
 from matchmaker.extensions import db
 from matchmaker.models import Attendee, Event, Job, Suggestion
@@ -88,7 +89,7 @@ def test_run_stores_ranked_explained_suggestions(app, event_id):
         assert ("you_help", "seed funding", "seed funding") in [
             (r.direction, r.yours, r.theirs) for r in ana.reasons
         ]
-        figures = service.matching_figures(
+        figures = report.matching_figures(
             db.session.get(Event, event_id), service.latest_run(event_id)
         )
         assert figures.attendees == 6 and figures.with_suggestions >= 5
@@ -366,7 +367,7 @@ def test_cold_refresh_of_a_large_event_goes_to_the_background(app, event_id, mon
 def test_role_pairs_count_who_is_suggested_to_whom(app, event_id):
     with app.app_context():
         run(event_id)
-        figures = service.matching_figures(db.session.get(Event, event_id), None)
+        figures = report.matching_figures(db.session.get(Event, event_id), None)
         suggested = db.session.scalar(db.select(db.func.count()).select_from(Suggestion))
         assert sum(n for n, _ in figures.role_pairs.values()) == suggested
         assert figures.role_pairs[("founder", "investor")][0] >= 1
@@ -470,7 +471,7 @@ def test_scheduling_jobs_do_not_pass_for_matching_runs(app, event_id):
 
 def test_figures_in_words_from_the_lists():
     # Ten attendees: six with full lists of 10, two with 5, two with none (70 places).
-    figures = service.MatchingFigures(
+    figures = report.MatchingFigures(
         attendees=10,
         top_k=10,
         suggested_pairs=40,
@@ -488,11 +489,11 @@ def test_figures_in_words_from_the_lists():
     assert figures.median_exposure == 8  # five of the ten appear in 8 lists or more
     assert figures.top_count == 1 and figures.top_share() == pytest.approx(30 / 70)
     assert figures.concentration == "some"
-    even = service.MatchingFigures(10, 10, 35, 0, 0, 0, 0, {}, {7: 10}, {7: 10})
+    even = report.MatchingFigures(10, 10, 35, 0, 0, 0, 0, {}, {7: 10}, {7: 10})
     assert (even.median_exposure, even.concentration) == (7, "wide")
-    one_star = service.MatchingFigures(20, 5, 20, 0, 0, 0, 0, {}, {1: 20}, {18: 1, 1: 2, 0: 17})
+    one_star = report.MatchingFigures(20, 5, 20, 0, 0, 0, 0, {}, {1: 20}, {18: 1, 1: 2, 0: 17})
     assert one_star.concentration == "few" and one_star.median_exposure == 0
-    empty = service.MatchingFigures(0, 10, 0, 0, 0, 0, 0, {}, {}, {})
+    empty = report.MatchingFigures(0, 10, 0, 0, 0, 0, 0, {}, {}, {})
     assert (empty.average_list, empty.most_exposure, empty.top_share()) == (0.0, 0, 0.0)
 
 
@@ -500,7 +501,7 @@ def test_matching_figures_count_lists_and_exposure_in_the_database(app, event_id
     with app.app_context():
         run(event_id)
         event = db.session.get(Event, event_id)
-        figures = service.matching_figures(event, service.latest_run(event_id))
+        figures = report.matching_figures(event, service.latest_run(event_id))
         rows = db.session.execute(db.select(Suggestion.rank_low, Suggestion.rank_high)).all()
         places = sum((low is not None) + (high is not None) for low, high in rows)
         assert figures.places == places == sum(k * n for k, n in figures.exposure.items())
@@ -606,7 +607,7 @@ def test_newcomers_after_a_run_get_lists_equal_to_a_full_run(app, event_id, newc
         assert {c.partner.id for c in service.cards_for(eve)} & new_ids  # in others' lists too
         # Who has no suggestions, and why, follows the lists now in force.
         assert service.latest_run(event_id).figures["unmatched"][str(blank)] == "empty_profile"
-        figures = service.matching_figures(event, service.latest_run(event_id))
+        figures = report.matching_figures(event, service.latest_run(event_id))
         assert figures.unmatched["empty_profile"] == [blank] and figures.unexplained == 0
         if newcomers > service.BATCH_REFIT_AT:  # a batch is refitted: as a fresh run would
             refreshed = ranked_pairs()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import matching_report as report
 from .. import suggestions as service
 from ..choices import ROLES, JobStatus
 from ..extensions import db
@@ -18,7 +19,7 @@ from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
 def matching(event_id: int):
     event = own_event(event_id)
     run = service.latest_run(event.id)
-    figures = service.matching_figures(event, run)
+    figures = report.matching_figures(event, run)
     unmatched_people = {}
     ids = [i for people in figures.unmatched.values() for i in people][:500]
     if ids:
@@ -30,7 +31,7 @@ def matching(event_id: int):
         event=event,
         run=run,
         figures=figures,
-        rule=service.role_rule(event),
+        rule=report.role_rule(event),
         reasons_text=UNMATCHED_REASONS,
         unmatched_people=unmatched_people,
         form=ConfirmForm(),
@@ -98,7 +99,7 @@ def matching_settings(event_id: int):
         db.session.commit()
         flash("Matching settings saved. Run matching to apply them.", "success")
         return redirect(url_for("organizer.matching", event_id=event.id))
-    counts = service.role_counts(event.id)
+    counts = report.role_counts(event.id)
     custom = roles.preset_rules(roles.CUSTOM, event.role_rules) if event.role_rules else None
     kept_apart = {
         key: roles.pairs_kept_apart(
