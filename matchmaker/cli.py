@@ -175,7 +175,7 @@ def match_command(event_ref: str) -> None:
 @click.option("--output", "-o", type=click.File("w", encoding="utf-8"), default="-")
 def suggest_command(path: Path, top_k: int, fmt: str, output) -> None:  # noqa: ANN001
     """Match the attendees in FILE directly, without the database; one record per suggestion."""
-    from .suggest_file import suggest_from_file
+    from .exports import suggest_from_file
 
     if not path.exists():
         raise click.BadParameter(f"'{path}' does not exist", param_hint="FILE")

@@ -21,10 +21,10 @@ from typing import Any
 
 from sklearn.model_selection import ParameterGrid
 
+from matchmaker.exports import suggest_from_file
 from matchmaker.matching import MatchSettings, engine
 from matchmaker.matching import evaluation as ev
 from matchmaker.matching.types import DEFAULT_RECIPROCITY
-from matchmaker.suggest_file import suggest_from_file
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stackexchange"
 #: Best plain baseline's tail HR@10 on the development sites; the defaults must beat it.

@@ -32,11 +32,11 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matchmaker.exports import suggest_from_file
 from matchmaker.matching import MatchSettings, Profile, engine, suggest_partners
 from matchmaker.matching import evaluation as ev
 from matchmaker.matching import text as text_module
 from matchmaker.matching.synthetic import planted_event
-from matchmaker.suggest_file import suggest_from_file
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT_DATA = SHARED / "data/stackexchange"

@@ -187,6 +187,15 @@ def live_server(app) -> Iterator[str]:
     thread.join(timeout=5)
 
 
+# What the browser refused under the Content-Security-Policy during the current test.
+CSP_VIOLATIONS: list[str] = []
+
+
+def _note_csp_violation(message) -> None:  # noqa: ANN001
+    if "Content Security Policy" in message.text:
+        CSP_VIOLATIONS.append(f"{message.location.get('url', '')}: {message.text}")
+
+
 @pytest.fixture(scope="session")
 def browser():
     require(Path(CHROMIUM).exists(), f"{CHROMIUM} is missing (apt-get install chromium)")
@@ -194,8 +203,27 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        new_context = browser.new_context
+
+        def watched_context(**options):  # noqa: ANN003, ANN202
+            """Every page of every test reports what the browser refused under the CSP."""
+            context = new_context(**options)
+            context.on("console", _note_csp_violation)
+            return context
+
+        browser.new_context = watched_context
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A browser test fails when a page needed something the policy refuses (inline style
+    or script): it would look or work differently in a real browser."""
+    CSP_VIOLATIONS.clear()
+    yield
+    if request.node.get_closest_marker("browser") is not None:
+        assert CSP_VIOLATIONS == [], "the Content-Security-Policy blocked parts of pages"
 
 
 @pytest.fixture

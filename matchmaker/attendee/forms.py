@@ -16,7 +16,7 @@ from wtforms.validators import URL, DataRequired, Email, Length, Optional, Valid
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..choices import ANSWERS, MEETING_MODES, ROLES, Answer
-from ..formutils import options, strip, timezone_options
+from ..forms import options, strip, timezone_options
 from ..importing import MAX_LENGTHS, MAX_PHRASES, split_phrases
 
 MAX_PHRASE_LENGTH = MAX_LENGTHS["phrase"]

@@ -14,7 +14,7 @@ from sqlalchemy import or_, select
 
 from .. import bookings, calendar, invites, mail
 from ..choices import Answer, MeetingStatus
-from ..downloads import calendar_response
+from ..exports import calendar_response
 from ..extensions import db
 from ..matching import Reason
 from ..models import Attendee, Meeting, Suggestion

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
-from ..downloads import csv_response
+from ..exports import csv_response
 from ..extensions import db
 from ..models import Attendee
 from . import bp, own_attendee, own_event

@@ -31,7 +31,7 @@ from wtforms.validators import (
 
 from ..choices import ROLES
 from ..events import SLUG_RE
-from ..formutils import options, timezone_options
+from ..forms import options, timezone_options
 from ..matching.roles import EVERYONE, PRESETS
 
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from .. import bookings, calendar, invites, jobs, mail
 from ..choices import JobStatus, MeetingStatus
-from ..downloads import calendar_response, csv_response
+from ..exports import calendar_response, csv_response
 from ..extensions import db
 from ..models import Event, Job, Meeting, NetworkingSession
 from ..scheduling import UNSCHEDULED_REASONS, Slot

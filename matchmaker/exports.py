@@ -1,22 +1,75 @@
-"""Match an attendee spreadsheet directly, without the database.
-
-Organizers use it to try matching on a file before an event: the same column recognition as
-the importer, the same matching, one output record per suggestion.
+"""Files that leave the app: CSV that spreadsheets open safely (no formula injection),
+downloads of CSV and calendars, and suggestion lists written straight from an attendee file.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
+
+from flask import Response
 
 from . import importing
 from .adapters import matching_profile
 from .matching import MatchSettings, format_reasons, suggest_partners
-from .spreadsheet import neutralize
 
-FIELDS = ("email", "rank", "partner", "score", "reasons")
+# A cell starting with one of these is run as a formula by Excel, LibreOffice and Sheets.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(value: object) -> str:
+    """Prefix a quote so the cell is shown as text, never evaluated (CWE-1236)."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralize(h) for h in header])
+    for row in rows:
+        writer.writerow([neutralize(cell) for cell in row])
+    return buffer.getvalue()
+
+
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Response:
+    # A byte-order mark makes Excel read the file as UTF-8 rather than the local code page.
+    body = "\ufeff" + to_csv(header, rows)
+    return Response(
+        body.encode("utf-8"),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Response:
+    """An iCalendar body as a download, or inline for a subscribed feed.
+
+    Nothing is cached along the way: the calendar changes whenever a meeting does, and it
+    names people.
+    """
+    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "calendar.ics"
+    response = Response(body, content_type="text/calendar; charset=utf-8")
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
+    response.cache_control.no_cache = True
+    response.cache_control.private = True
+    return response
+
+
+SUGGESTION_FIELDS = ("email", "rank", "partner", "score", "reasons")
 
 
 @dataclass
@@ -48,7 +101,7 @@ def suggest_from_file(
     result = suggest_partners(profiles, settings or MatchSettings(top_k=top_k))
     writer = csv.writer(output, lineterminator="\n") if fmt == "csv" else None
     if writer:
-        writer.writerow(FIELDS)
+        writer.writerow(SUGGESTION_FIELDS)
     written = 0
     for index, record in enumerate(records):
         for rank, suggestion in enumerate(result.suggestions.get(index, []), start=1):

@@ -1,4 +1,4 @@
-"""Small helpers shared by the Flask-WTF forms."""
+"""Helpers shared by every blueprint's Flask-WTF forms."""
 
 from __future__ import annotations
 
