@@ -637,7 +637,7 @@ def test_single_known_column_is_a_table() -> None:
 
 
 def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(importing, "MAX_ROWS", 3)
+    monkeypatch.setattr(importing.reading, "MAX_ROWS", 3)
     data = write_csv([["Name", "Email"]] + [["A", f"a{i}@example.org"] for i in range(4)])
     with pytest.raises(ImportFileError, match="more than 3 rows"):
         read_table(data.encode())
@@ -754,7 +754,7 @@ def test_cached_email_check_agrees_with_email_validator(email: str) -> None:
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
 def test_too_many_columns(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
-    monkeypatch.setattr(importing, "MAX_COLUMNS", 3)
+    monkeypatch.setattr(importing.reading, "MAX_COLUMNS", 3)
     rows = [["Name", "Email"], ["Ann", "a@example.org", "", "", "far right"]]
     data = xlsx(rows) if kind == "xlsx" else write_csv(rows).encode()
     with pytest.raises(ImportFileError, match="more than 3 columns"):
