@@ -14,16 +14,6 @@ from .security import retry_after_seconds
 
 
 def init_app(app: Flask) -> None:
-    @app.after_request
-    def security_headers(response):  # noqa: ANN001, ANN202
-        """No framing (clickjacking on cancel buttons), no MIME sniffing, no referrer leaks
-        of private attendee links to other sites."""
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):  # noqa: ANN202
         limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)

@@ -1,5 +1,5 @@
 """Defences that every request shares, kept in one place: who the client is, how often it
-may knock, and which ids a URL can name.
+may knock, which ids a URL can name, and the headers of every response.
 
 Rate limits (per client address) guard what a stranger can reach without an account:
 organizer sign-in and registration (decorated in `auth.routes`), and the whole attendee
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from functools import cache
 
 from flask import Flask, Response, current_app, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
 
@@ -68,6 +69,48 @@ def _behind_private_link() -> bool:
     return "token" in (request.view_args or {})
 
 
+# Scripts and styles only from this site's own files (no inline code an injection could
+# add), no plugins, no framing (clickjacking on cancel buttons), forms post only here.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+        "base-uri 'self'",
+        "object-src 'none'",
+    ]
+)
+HSTS_MAX_AGE = 365 * 24 * 3600
+
+
+def _is_private(response: Response) -> bool:
+    """Pages and downloads that must not stay in a browser's or a proxy's cache: whatever an
+    organizer sees signed in (names, emails, private links in links.csv), and everything
+    behind an attendee's private link, including their calendar files."""
+    if request.endpoint is None or request.endpoint.endswith("static"):
+        return False
+    return (
+        request.blueprint == "organizer" or _behind_private_link() or current_user.is_authenticated
+    )
+
+
+def security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    headers.setdefault("X-Frame-Options", "DENY")  # frame-ancestors, for older browsers
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    # A private link in the address bar must never reach another site in a Referer.
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
+    if _is_private(response):
+        response.cache_control.no_store = True
+    return response
+
+
 def retry_after_seconds() -> int:
     """Seconds until the limit this request broke lets the client in again."""
     breached = limiter.current_limit
@@ -76,7 +119,7 @@ def retry_after_seconds() -> int:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the limits to an app whose blueprints are registered."""
+    """Attach the limits and headers to an app whose blueprints are registered."""
     proxies = app.config.get("FORWARDED_PROXIES") or 0
     if proxies:
         # Behind a reverse proxy every request comes from the proxy's address; limits per
@@ -98,3 +141,4 @@ def init_app(app: Flask) -> None:
         methods=["POST"],
         exempt_when=_behind_private_link,
     )(attendee)
+    app.after_request(security_headers)

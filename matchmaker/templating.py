@@ -23,10 +23,23 @@ def format_number(value: float, digits: int = 0) -> str:
     return text.rstrip("0").rstrip(".") if digits and "." in text else text
 
 
+def width_class(fraction: float) -> str:
+    """A bar's width as a class, "w-pct-0" to "w-pct-100": the Content-Security-Policy
+    refuses style attributes, so app.css has a rule for each whole percent."""
+    return f"w-pct-{min(100, max(0, round(fraction * 100)))}"
+
+
+def heat_class(fraction: float) -> str:
+    """A table cell's shade in tenths, "heat-0" to "heat-10" (rules in app.css)."""
+    return f"heat-{min(10, max(0, round(fraction * 10)))}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["number"] = format_number
     app.jinja_env.filters["reason_text"] = format_reason
     app.jinja_env.filters["reason_lines"] = format_reasons
+    app.jinja_env.filters["width_class"] = width_class
+    app.jinja_env.filters["heat_class"] = heat_class
     app.jinja_env.tests["weak_match"] = is_weak
     app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES, ANSWERS=ANSWERS)

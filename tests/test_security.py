@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from conftest import csrf_from, make_attendee, make_event, make_organizer, post_form
 
@@ -204,3 +207,76 @@ def test_an_unreachable_limit_store_does_not_take_the_site_down(app, link):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'self'; object-src 'none'"
+)
+
+
+@pytest.fixture
+def private_urls(app, signed_in) -> list[str]:  # noqa: ANN001
+    event, token = signed_in["event"], signed_in["token"]
+    return [
+        "/organizer/",
+        f"/organizer/events/{event}",
+        f"/organizer/events/{event}/attendees",
+        f"/organizer/events/{event}/links.csv",
+        f"/organizer/events/{event}/schedule/calendar.ics",
+        f"/organizer/events/{event}/schedule/meetings.csv",
+        "/",  # signed in, the page shows whose account it is
+        f"/me/{token}",
+        f"/me/{token}/matches",
+        f"/me/{token}/schedule",
+        f"/me/{token}/calendar.ics",
+        f"/me/{token}/feed.ics",
+    ]
+
+
+def test_private_pages_and_downloads_are_never_stored(client, private_urls):
+    for url in private_urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response.headers.get("Cache-Control", ""), url
+
+
+def test_a_private_link_page_is_not_stored_for_someone_signed_out(client, app, signed_in):
+    fresh = app.test_client()
+    response = fresh.get(f"/me/{signed_in['token']}/schedule")
+    assert "no-store" in response.headers["Cache-Control"]
+
+
+@pytest.mark.parametrize("url", ["/", "/auth/login", "/e/test-event", "/no-such-page"])
+def test_every_page_has_a_strict_policy_and_no_referrer(client, app, url):
+    with app.app_context():
+        make_event(make_organizer())
+    response = client.get(url)
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_https_only_sites_ask_browsers_to_stay_on_https(app):
+    app = create_app(dict(app.config, SESSION_COOKIE_SECURE=True))
+    response = app.test_client().get("/")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_templates_have_no_inline_styles_or_scripts():
+    """The policy refuses inline `style` attributes and scripts; styles live in app.css,
+    scripts in app.js."""
+    templates = Path(__file__).resolve().parents[1] / "templates"
+    inline_style = re.compile(r"\sstyle\s*=|<style[\s>]", re.IGNORECASE)
+    inline_script = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+    handler = re.compile(r"\son[a-z]+\s*=", re.IGNORECASE)
+    found = []
+    for path in sorted(templates.rglob("*.html")):
+        text = path.read_text()
+        for pattern in (inline_style, inline_script, handler):
+            found += [
+                f"{path.relative_to(templates)}: {m.group(0)}" for m in pattern.finditer(text)
+            ]
+    assert found == []
