@@ -16,6 +16,7 @@ from .adapters import IMPORTED_FIELDS, record_values
 from .extensions import db
 from .importing import AttendeeRecord
 from .models import Attendee, Event, new_access_token, utcnow
+from .registration import drop_held_registrations
 
 BATCH = 2000
 
@@ -44,8 +45,13 @@ def import_records(
     records: Sequence[AttendeeRecord],
     progress: Callable[[int], None] | None = None,
 ) -> ImportResult:
-    """Create or update attendees by email within the current transaction (caller commits)."""
+    """Create or update attendees by email within the current transaction (caller commits).
+
+    A held public registration of the same email (never confirmed or approved) is replaced:
+    the guest the organizer imports gets a fresh private link, not the registrant's.
+    """
     emails = [r.email for r in records]
+    drop_held_registrations(event, emails)
     existing: dict[str, dict[str, object]] = {}
     columns = [Attendee.id, Attendee.email] + [getattr(Attendee, n) for n in IMPORTED_FIELDS]
     for start in range(0, len(emails), BATCH):

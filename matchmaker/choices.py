@@ -41,11 +41,34 @@ ANSWERS: dict[str, str] = {
 }
 
 
+class AttendeeStatus(StrEnum):
+    """Whether someone takes part yet. Only active attendees are matched or reach their
+    private pages: a public registration is held until its email is confirmed (or, with no
+    mail configured, until the organizer approves it)."""
+
+    ACTIVE = "active"
+    UNCONFIRMED = "unconfirmed"
+    AWAITING_APPROVAL = "awaiting_approval"
+
+
 class MeetingStatus(StrEnum):
     """Cancelled meetings stay, so calendars can cancel them."""
 
     CONFIRMED = "confirmed"
     CANCELLED = "cancelled"
+
+
+class SchedulingMode(StrEnum):
+    """Who decides which meetings happen, chosen by the organizer and told to attendees."""
+
+    PEOPLE_CHOOSE = "people_choose"  # only mutual yeses are booked
+    SPEED_NETWORKING = "speed_networking"  # the organizer assigns; anyone may decline one
+
+
+SCHEDULING_MODES: dict[str, str] = {
+    SchedulingMode.PEOPLE_CHOOSE: "People choose: a meeting is booked when both say yes",
+    SchedulingMode.SPEED_NETWORKING: "Speed networking: you assign meetings; anyone can decline",
+}
 
 
 class JobStatus(StrEnum):

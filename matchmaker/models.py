@@ -33,7 +33,14 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .choices import Answer, JobStatus, MailStatus, MeetingStatus
+from .choices import (
+    Answer,
+    AttendeeStatus,
+    JobStatus,
+    MailStatus,
+    MeetingStatus,
+    SchedulingMode,
+)
 from .extensions import db
 
 
@@ -136,6 +143,13 @@ class Event(db.Model):
     virtual_link_template: Mapped[str] = mapped_column(String(500), default="")
     max_meetings_per_attendee: Mapped[int] = mapped_column(Integer, default=6)
     registration_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    scheduling_mode: Mapped[str] = mapped_column(
+        String(20),
+        default=SchedulingMode.PEOPLE_CHOOSE.value,
+        server_default=SchedulingMode.PEOPLE_CHOOSE.value,
+    )
+    # Meetings per attendee that auto-schedule leaves free for mutual yeses still to come.
+    auto_schedule_reserve: Mapped[int] = mapped_column(Integer, default=2, server_default="2")
     # Matching settings: suggestions per attendee, exposure cap (None = no cap), how much
     # to move people who are in many lists down (0 = not at all, up to 1), organizer's
     # aliases ({"k8s": "kubernetes"}) and who may meet whom: a preset of
@@ -212,10 +226,20 @@ class Attendee(db.Model):
     website_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     consent_share_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     access_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_access_token)
+    status: Mapped[str] = mapped_column(
+        String(20), default=AttendeeStatus.ACTIVE.value, server_default=AttendeeStatus.ACTIVE.value
+    )
+    # The link that proves a public registration's email; cleared once it is opened.
+    confirm_token: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    confirm_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     event: Mapped[Event] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == AttendeeStatus.ACTIVE
 
     @property
     def has_profile(self) -> bool:

@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, or_, select, update
 
 from . import jobs
 from .adapters import matching_profile
-from .choices import Answer, JobStatus
+from .choices import Answer, AttendeeStatus, JobStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
@@ -276,7 +276,9 @@ _MATCHERS_LOCK = threading.Lock()
 
 def _load_profiles(event_id: int) -> tuple[list[Profile], datetime | None]:
     rows = db.session.execute(
-        select(*PROFILE_COLUMNS).where(Attendee.event_id == event_id).order_by(Attendee.id)
+        select(*PROFILE_COLUMNS)
+        .where(Attendee.event_id == event_id, Attendee.status == AttendeeStatus.ACTIVE)
+        .order_by(Attendee.id)
     ).all()
     stamp = max((r.updated_at for r in rows), default=None)
     return [matching_profile(r) for r in rows], stamp
@@ -379,7 +381,9 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
     """Apply what changed since the cached matcher last looked; None when a refit is cheaper."""
     with cached.lock:
         matcher = cached.matcher
-        statement = select(*PROFILE_COLUMNS).where(Attendee.event_id == event.id)
+        statement = select(*PROFILE_COLUMNS).where(
+            Attendee.event_id == event.id, Attendee.status == AttendeeStatus.ACTIVE
+        )
         if cached.stamp is not None:
             statement = statement.where(Attendee.updated_at > cached.stamp)
         # In id order, so that every database applies the same edits in the same order.

@@ -7,6 +7,7 @@ is what the PostgreSQL pass runs.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from smtp_capture import Recorder, running_server
 from werkzeug.serving import make_server
 
 from matchmaker import create_app
@@ -241,3 +243,40 @@ def screenshot(page, name: str) -> None:
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def smtp_server(app: Flask) -> Iterator[Recorder]:
+    """A real SMTP server on loopback, with the app's MAIL_* settings pointing at it."""
+    with running_server(app) as handler:
+        yield handler
+
+
+def selected_mapping(page: str) -> dict[str, str]:
+    """The column the import preview pre-selected for each field, as form data."""
+    mapping = {}
+    for field, options in re.findall(r'name="(map-\w+)">(.*?)</select>', page, re.S):
+        chosen = re.search(r'<option value="(\d+)" selected', options)
+        if chosen:
+            mapping[field] = chosen.group(1)
+    return mapping
+
+
+def upload_file(client: FlaskClient, event_id: int, data: bytes, filename: str):  # noqa: ANN201
+    """Upload an attendee file on the import page (signed in as the event's organizer)."""
+    page = client.get(f"/organizer/events/{event_id}/import").get_data(as_text=True)
+    return client.post(
+        f"/organizer/events/{event_id}/import",
+        data={"csrf_token": csrf_from(page), "file": (io.BytesIO(data), filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def import_through_web(client: FlaskClient, event_id: int, data: bytes) -> str:
+    """Upload, keep the columns the preview chose, import; the page that follows."""
+    location = upload_file(client, event_id, data, "new.csv").headers["Location"]
+    page = client.get(location).get_data(as_text=True)
+    response = post_form(
+        client, location, selected_mapping(page) | {"action": "import"}, follow_redirects=True
+    )
+    return response.get_data(as_text=True)

@@ -35,7 +35,9 @@ def event(app):
         return event.id, event.sessions[0].id
 
 
-def test_register_on_public_page_goes_to_private_link(client, app, event):
+def test_register_on_public_page_keeps_the_answers_until_the_email_is_confirmed(
+    client, app, event, smtp_server
+):
     event_id, session_id = event
     page = client.get("/e/test-event").get_data(as_text=True)
     assert "Register" in page and "data visualisation" in page  # suggestion from others
@@ -48,17 +50,20 @@ def test_register_on_public_page_goes_to_private_link(client, app, event):
         assert ana.can_help_with == ["React", "hiring", "fundraising"]
         assert ana.looking_for == ["seed funding", "GDPR compliance"]
         assert ana.available_session_ids is None  # every session
-        assert response.headers["Location"].endswith(f"/me/{ana.access_token}")
-        assert len(ana.access_token) >= 32
+        assert ana.status == "unconfirmed" and len(ana.access_token) >= 32
+        assert response.headers["Location"].endswith("/e/test-event/registered?notice=check_inbox")
 
 
 def test_duplicate_registration_does_not_reveal_the_link(client, app, event):
     event_id, session_id = event
     response = post_form(
-        client, "/e/test-event", PROFILE | {"email": "other@example.com", "sessions": [session_id]}
+        client,
+        "/e/test-event",
+        PROFILE | {"email": "other@example.com", "sessions": [session_id]},
+        follow_redirects=True,
     )
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "already registered" in page
+    assert response.status_code == 200 and "organizer approves each registration" in page
     with app.app_context():
         token = db.session.scalar(db.select(Attendee.access_token))
     assert token not in page
@@ -168,12 +173,19 @@ def _partners_of(email: str) -> set[str]:
     return {card.partner.email for card in matches.cards_for(person)}
 
 
-def test_registering_after_matching_gives_suggestions_at_once(client, app, matched_event):
+def test_confirming_a_registration_after_matching_gives_suggestions_at_once(
+    client, app, matched_event, smtp_server
+):
     _, session_id = matched_event
     response = post_form(
         client, "/e/test-event", PROFILE | {"email": "ana@acme.org", "sessions": [session_id]}
     )
     assert response.status_code == 302
+    with app.app_context():
+        token = db.session.scalar(
+            db.select(Attendee.confirm_token).where(Attendee.email == "ana@acme.org")
+        )
+    assert client.get(f"/e/test-event/confirm/{token}").status_code == 302
     with app.app_context():
         assert "ivan@fund.org" in _partners_of("ana@acme.org")
         assert "ana@acme.org" in _partners_of("ivan@fund.org")  # and she is in Ivan's list

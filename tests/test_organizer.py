@@ -4,10 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 
 import pytest
-from conftest import SAMPLES, csrf_from, make_attendee, make_event, make_organizer, post_form
+from conftest import (
+    SAMPLES,
+    csrf_from,
+    import_through_web,
+    make_attendee,
+    make_event,
+    make_organizer,
+    post_form,
+    selected_mapping,
+    upload_file,
+)
 
 from matchmaker.extensions import db
 from matchmaker.models import Attendee, Event, ImportUpload, Job, Suggestion
@@ -151,25 +160,6 @@ def test_other_organizers_events_and_attendees_are_404(client, app, auth):
     assert response.status_code == 404
 
 
-def selected_mapping(page: str) -> dict[str, str]:
-    """The column the preview page pre-selected for each field, as form data."""
-    mapping = {}
-    for field, options in re.findall(r'name="(map-\w+)">(.*?)</select>', page, re.S):
-        chosen = re.search(r'<option value="(\d+)" selected', options)
-        if chosen:
-            mapping[field] = chosen.group(1)
-    return mapping
-
-
-def _upload(client, event_id, data: bytes, filename: str):
-    page = client.get(f"/organizer/events/{event_id}/import").get_data(as_text=True)
-    return client.post(
-        f"/organizer/events/{event_id}/import",
-        data={"csrf_token": csrf_from(page), "file": (io.BytesIO(data), filename)},
-        content_type="multipart/form-data",
-    )
-
-
 @pytest.fixture
 def event_id(app, signed_in):
     with app.app_context():
@@ -181,7 +171,7 @@ def event_id(app, signed_in):
     "sample", ["eventbrite_attendee_report.csv", "luma_guests.csv", "google_forms_responses.csv"]
 )
 def test_import_sample_through_preview(client, app, event_id, sample):
-    response = _upload(client, event_id, (SAMPLES / sample).read_bytes(), sample)
+    response = upload_file(client, event_id, (SAMPLES / sample).read_bytes(), sample)
     assert response.status_code == 302
     preview_url = response.headers["Location"]
     page = client.get(preview_url).get_data(as_text=True)
@@ -203,7 +193,7 @@ def test_import_sample_through_preview(client, app, event_id, sample):
 
 def test_reimport_updates_instead_of_duplicating(client, app, event_id):
     for sample in ("luma_guests.csv", "eventbrite_attendee_report.csv"):
-        location = _upload(client, event_id, (SAMPLES / sample).read_bytes(), sample).headers[
+        location = upload_file(client, event_id, (SAMPLES / sample).read_bytes(), sample).headers[
             "Location"
         ]
         page = client.get(location).get_data(as_text=True)
@@ -223,7 +213,7 @@ BAD_CSV = (
 
 
 def test_import_with_errors_changes_nothing_until_explicit_choice(client, app, event_id):
-    location = _upload(client, event_id, BAD_CSV.encode(), "bad.csv").headers["Location"]
+    location = upload_file(client, event_id, BAD_CSV.encode(), "bad.csv").headers["Location"]
     page = client.get(location).get_data(as_text=True)
     assert "<td>3</td><td>Email</td>" in page
     assert "<td>4</td><td>Name</td>" in page
@@ -250,7 +240,7 @@ def test_import_with_errors_changes_nothing_until_explicit_choice(client, app, e
     ],
 )
 def test_unreadable_upload_gets_a_clear_message(client, app, event_id, data, filename):
-    response = _upload(client, event_id, data, filename)
+    response = upload_file(client, event_id, data, filename)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert 'class="invalid-feedback' in page
@@ -259,10 +249,10 @@ def test_unreadable_upload_gets_a_clear_message(client, app, event_id, data, fil
 
 
 def test_wrong_extension_and_oversized_uploads(client, app, event_id):
-    response = _upload(client, event_id, b"a,b\n", "list.pdf")
+    response = upload_file(client, event_id, b"a,b\n", "list.pdf")
     assert "Upload a CSV, TSV or XLSX file" in response.get_data(as_text=True)
     app.config["MAX_CONTENT_LENGTH"] = 1024
-    response = _upload(client, event_id, b"Name,Email\n" + b"a,b@c.de\n" * 500, "big.csv")
+    response = upload_file(client, event_id, b"Name,Email\n" + b"a,b@c.de\n" * 500, "big.csv")
     assert response.status_code == 413
     assert "larger than" in response.get_data(as_text=True)
 
@@ -323,7 +313,7 @@ def test_out_of_range_dates_are_form_errors(client, app, signed_in, change):
 def test_huge_page_number_and_odd_mapping_values_are_harmless(client, app, event_id):
     page = client.get(f"/organizer/events/{event_id}/attendees?page=99999999999999999999999")
     assert page.status_code == 200
-    location = _upload(client, event_id, BAD_CSV.encode(), "bad.csv").headers["Location"]
+    location = upload_file(client, event_id, BAD_CSV.encode(), "bad.csv").headers["Location"]
     response = post_form(client, location, {"map-name": "²", "map-email": "1", "action": "preview"})
     assert response.status_code == 200
 
@@ -437,7 +427,7 @@ def test_abandoned_uploads_are_dropped_after_a_day(client, app, event_id):
         )
         db.session.add(old)
         db.session.commit()
-    _upload(client, event_id, (SAMPLES / "luma_guests.csv").read_bytes(), "luma_guests.csv")
+    upload_file(client, event_id, (SAMPLES / "luma_guests.csv").read_bytes(), "luma_guests.csv")
     with app.app_context():
         names = db.session.scalars(db.select(ImportUpload.filename)).all()
         assert names == ["luma_guests.csv"]
@@ -454,15 +444,6 @@ def _newcomers_csv(count: int) -> bytes:
         for n in range(count)
     ]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _import(client, event_id: int, data: bytes) -> str:
-    location = _upload(client, event_id, data, "new.csv").headers["Location"]
-    page = client.get(location).get_data(as_text=True)
-    response = post_form(
-        client, location, selected_mapping(page) | {"action": "import"}, follow_redirects=True
-    )
-    return response.get_data(as_text=True)
 
 
 @pytest.fixture
@@ -489,7 +470,7 @@ def test_people_imported_after_matching_get_suggestions_at_once(
 ):
     from matchmaker import suggestions
 
-    page = _import(client, matched_event_id, _newcomers_csv(count))
+    page = import_through_web(client, matched_event_id, _newcomers_csv(count))
     assert f"Imported {count} new" in page and "Suggestions are up to date" in page
     with app.app_context():
         people = {a.email: a for a in db.session.scalars(db.select(Attendee))}
@@ -511,7 +492,7 @@ def test_a_large_import_after_matching_refreshes_everyone_in_one_run(
     from matchmaker import suggestions
 
     monkeypatch.setattr(suggestions, "INLINE_REFIT_LIMIT", 5)
-    _import(client, matched_event_id, _newcomers_csv(12))
+    import_through_web(client, matched_event_id, _newcomers_csv(12))
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == 2
         newcomer = db.session.scalar(
@@ -521,7 +502,7 @@ def test_a_large_import_after_matching_refreshes_everyone_in_one_run(
 
 
 def test_imports_before_matching_leave_suggestions_alone(client, app, event_id):
-    page = _import(client, event_id, _newcomers_csv(3))
+    page = import_through_web(client, event_id, _newcomers_csv(3))
     assert "Imported 3 new" in page and "Suggestions" not in page.split("Imported 3 new")[1][:200]
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Suggestion)) == 0

@@ -16,7 +16,7 @@ def attendee_by_token(token: str) -> Attendee:
     if not token or len(token) > 64:
         abort(404)
     person = db.session.scalar(db.select(Attendee).where(Attendee.access_token == token))
-    if person is None:
+    if person is None or not person.is_active:
         abort(404, "This link is not valid. It may have been replaced; ask the organizer.")
     return person
 

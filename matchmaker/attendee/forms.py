@@ -89,6 +89,15 @@ class RegistrationForm(ProfileForm):
     submit = SubmitField("Register")
 
 
+class ResendLinkForm(FlaskForm):
+    email = EmailField(
+        "The email you registered with",
+        filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+    )
+    submit = SubmitField("Send me my link")
+
+
 class AnswerForm(FlaskForm):
     """“I'd like to meet” or “Not for me” on one suggestion."""
 

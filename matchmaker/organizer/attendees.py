@@ -5,6 +5,9 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
+from .. import registration
+from .. import suggestions as matches
+from ..choices import AttendeeStatus
 from ..exports import csv_response
 from ..extensions import db
 from ..models import Attendee
@@ -26,9 +29,33 @@ def attendees(event_id: int):
         )
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     page = db.paginate(statement, page=number, per_page=50, error_out=False)
+    awaiting = db.session.scalars(
+        event.attendees_select().where(Attendee.status == AttendeeStatus.AWAITING_APPROVAL)
+    ).all()
     return render_template(
-        "organizer/attendees.html", event=event, page=page, query=query, form=ConfirmForm()
+        "organizer/attendees.html",
+        event=event,
+        page=page,
+        query=query,
+        awaiting=awaiting,
+        form=ConfirmForm(),
     )
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/approve", methods=["POST"])
+def approve(event_id: int, attendee_id: int):
+    """Let a registration in that waits for approval (events without mail)."""
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    if ConfirmForm().validate_on_submit() and registration.approve(person):
+        db.session.commit()
+        matches.refresh_and_commit(event)
+        flash(
+            f"{person.name} is approved. Send them their private link (on their page, or in "
+            "the private links CSV).",
+            "success",
+        )
+    return redirect(url_for("organizer.attendee", event_id=event.id, attendee_id=person.id))
 
 
 @bp.route("/events/<int:event_id>/attendees/<int:attendee_id>")
@@ -56,7 +83,7 @@ def links_csv(event_id: int):
     event = own_event(event_id)
     rows = db.session.execute(
         db.select(Attendee.name, Attendee.email, Attendee.organization, Attendee.access_token)
-        .where(Attendee.event_id == event.id)
+        .where(Attendee.event_id == event.id, Attendee.status == AttendeeStatus.ACTIVE)
         .order_by(Attendee.name)
     ).all()
     header = ["name", "email", "organization", "private_link"]
