@@ -187,6 +187,11 @@ def build_message(
     return message
 
 
+def is_configured(config: Mapping[str, Any]) -> bool:
+    """Whether mail can go out at all: without ``MAIL_SERVER`` everything waits in the outbox."""
+    return bool(config.get("MAIL_SERVER"))
+
+
 def send_pending(
     session: SessionLike,
     config: Mapping[str, Any],
@@ -207,7 +212,7 @@ def send_pending(
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
         .limit(limit)
     ).all()
-    if not config.get("MAIL_SERVER"):
+    if not is_configured(config):
         return SendReport(retry_later=len(due), configured=False)
 
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "matchmaker@localhost")

@@ -111,6 +111,7 @@ def schedule(event_id: int):
         event=event,
         grid=_grid(event),
         outbox=mail.outbox_summary(db.session, event.id),
+        mail_configured=mail.is_configured(current_app.config),
         form=ConfirmForm(),
         run=run,
         run_summary=_run_summary(run) if run and run.status == JobStatus.DONE else "",
@@ -208,7 +209,7 @@ def move_meeting(event_id: int, meeting_id: int):
     mail.send_in_background(current_app._get_current_object())
     flash(
         f"Moved {meeting.low.name} and {meeting.high.name} to {_slot_label(event, slot)}, "
-        f"{table or 'online'}. Both get an updated invitation by email.",
+        f"{table or 'online'}. " + _emailed("Both get an updated invitation by email."),
         "success",
     )
     return redirect(url_for("organizer.schedule", event_id=event.id))
@@ -228,11 +229,18 @@ def cancel_meeting(event_id: int, meeting_id: int):
         db.session.commit()
         mail.send_in_background(current_app._get_current_object())
     flash(
-        f"The meeting of {meeting.low.name} and {meeting.high.name} is cancelled; both are "
-        "told by email and the table is free again.",
+        f"The meeting of {meeting.low.name} and {meeting.high.name} is cancelled and the "
+        "table is free again. " + _emailed("Both are told by email."),
         "success",
     )
     return redirect(url_for("organizer.schedule", event_id=event.id))
+
+
+def _emailed(sentence: str) -> str:
+    """``sentence`` about the email a change sends, unless mail cannot go out at all."""
+    if mail.is_configured(current_app.config):
+        return sentence
+    return "Mail is not configured, so nobody is emailed; the message waits in the outbox."
 
 
 def _table_sheets(event: Event, tables: list[str]) -> list[tuple[str, list[tuple[Slot, Meeting]]]]:
