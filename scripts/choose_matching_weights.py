@@ -22,7 +22,7 @@ from typing import Any
 from sklearn.model_selection import ParameterGrid
 
 from matchmaker.exports import suggest_from_file
-from matchmaker.matching import MatchSettings, engine
+from matchmaker.matching import MatchSettings, vectors
 from matchmaker.matching import evaluation as ev
 from matchmaker.matching.types import DEFAULT_RECIPROCITY
 
@@ -40,15 +40,15 @@ QUICK_GRID = {"K1": [0.6, 1.2], "DEMAND_EXPONENT": [0.0, 0.25], "reciprocity": [
 
 @contextmanager
 def engine_constants(values: Mapping[str, float]) -> Iterator[None]:
-    """Set the engine's module-level weights for one run, then restore them."""
-    saved = {name: getattr(engine, name) for name in values}
+    """Set the scorer's weights in `matching.vectors` for one run, then restore them."""
+    saved = {name: getattr(vectors, name) for name in values}
     for name, value in values.items():
-        setattr(engine, name, value)
+        setattr(vectors, name, value)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(engine, name, value)
+            setattr(vectors, name, value)
 
 
 def pooled_hits(events: list[ev.Event], params: Mapping[str, Any]) -> ev.Hits:
@@ -80,9 +80,9 @@ def main() -> None:
         files = [f for f in files if f.name.split("_")[0] in args.sites]
     events = [event for f in files for event in ev.build_events(ev.load_posts(f))]
     defaults = {
-        "K1": engine.K1,
-        "DEMAND_EXPONENT": engine.DEMAND_EXPONENT,
-        "BREADTH_WEIGHT": engine.BREADTH_WEIGHT,
+        "K1": vectors.K1,
+        "DEMAND_EXPONENT": vectors.DEMAND_EXPONENT,
+        "BREADTH_WEIGHT": vectors.BREADTH_WEIGHT,
         "reciprocity": DEFAULT_RECIPROCITY,
     }
     print(f"{len(events)} events, {sum(len(e.truth) for e in events)} askers")

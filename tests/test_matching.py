@@ -513,12 +513,12 @@ def test_reasons_in_batch_equal_reasons_one_by_one() -> None:
 
 
 def test_dense_rows_give_the_same_lists(monkeypatch: pytest.MonkeyPatch) -> None:
-    from matchmaker.matching import engine
+    from matchmaker.matching import vectors
 
     profiles = synthetic_profiles(300, seed=9)
     sparse = suggest_partners(profiles)
-    monkeypatch.setattr(engine, "DENSE_SHARE", 50)
-    monkeypatch.setattr(engine, "DENSE_MIN_HOLDERS", 1)
+    monkeypatch.setattr(vectors, "DENSE_SHARE", 50)
+    monkeypatch.setattr(vectors, "DENSE_MIN_HOLDERS", 1)
     matcher = Matcher().fit(profiles)
     assert any(len(rows) for rows in matcher._dense[1::2])  # some terms did go dense
     dense = matcher.result_

@@ -3,74 +3,34 @@
 `Matcher` learns an event's terms and their specificity (``fit``), ranks every attendee's
 partners exactly through inverted indexes, and refreshes only the lists one edit can touch
 (``update``, ``remove``, ``decline``). `suggest_partners` is the one-shot form. The score
-and the reasons for its shape are in the package docstring.
+and the reasons for its shape are in the package docstring; the pieces live beside this
+module: `vectors` (terms, weights, matrices), `compatibility` (who may meet whom),
+`exposure` (the exposure rules), `explain` (reasons for each pair) and `kernels`.
 """
 
 from __future__ import annotations
 
 import copy
 import gc
-import math
-import re
-from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
-from functools import lru_cache
-from itertools import chain
+from dataclasses import replace
 
 import numba
 import numpy as np
-import scipy.sparse as sp
 
-from matchmaker.choices import MEETING_MODES, ROLES
-
-from . import kernels
-from .text import AliasTable, phrase_terms, shipped_aliases, stem, tokenize
+from . import compatibility, explain, exposure, kernels, vectors
+from .text import shipped_aliases
 from .types import MatchResult, MatchSettings, Profile, Reason, SuggestedPartner
 
 #: Weight of shared interests next to "how much they can help me" (1).
 SHARED_WEIGHT = 0.2
-#: BM25 saturation: the second offer that mentions a need adds less than the first.
-K1 = 0.6
-#: BM25 length normalisation. None: someone who can help with more is never punished for
-#: listing more (on the Stack Exchange development sites 0 also ranked best: 0.3 cost 2 points
-#: of HR@10).
-LENGTH_NORM = 0.0
-#: Weight of the giving prior: people who offer more distinct things are more likely to
-#: help (``1 + BREADTH_WEIGHT * breadth``, breadth in [0, 1], saturating at BREADTH_CAP).
-BREADTH_WEIGHT = 0.2
-BREADTH_CAP = 25
-#: The in-demand prior: ``(1 + demand) ** DEMAND_EXPONENT`` where demand is how many
-#: people's needs (summed help) someone's offers cover. Gently favours people who can help
-#: many; larger exponents raised HR@10 further but lost the askers whose helper is not busy.
-DEMAND_EXPONENT = 0.25
-#: Terms held by at least 1/DENSE_SHARE of the attendees are swept as dense rows: below
-#: that, scattering their posting lists is cheaper (measured at 40,000 attendees: shares of
-#: 1/4 to 1/8 ranked in 4.7-4.9 s, 1/16 in 5.3 s, 1/64 in 7.7 s, none in 8.9 s).
-DENSE_SHARE = 8
-#: Bytes allowed for dense rows per field (terms x attendees x 4).
-DENSE_BUDGET = 64 * 2**20
-#: ... and by at least this many people, so small events stay on posting lists.
-DENSE_MIN_HOLDERS = 64
-#: Candidates ranked exactly per attendee, as a multiple of top_k, when an exposure rule
-#: may move some of them out of the list.
-DEPTH_FACTOR = 3
-#: Reasons kept per direction.
-REASONS_PER_DIRECTION = 3
-#: Phrases longer than this (in words) are quoted by their matching part.
-QUOTE_WORDS = 7
 #: Above this many lists to explain at once, reasons come from the kernel.
 BATCH_REASONS = 2000
 
-_ROLE_IDS = {role: i for i, role in enumerate(ROLES)}
-_MODE_IDS = {mode: i for i, mode in enumerate(MEETING_MODES)}
-_DIRECTIONS = ("they_help", "you_help", "shared")
 _UNMATCHED = ("no_compatible_partner", "no_shared_availability", "no_shared_topics")
-_WORD = re.compile(r"\S+")
 
 Progress = Callable[[int, int], None]
-Row = tuple[list[int], list[float]]
 
 
 @contextmanager
@@ -92,101 +52,6 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _normalise_org(name: str) -> str:
-    return " ".join(name.casefold().split())
-
-
-@dataclass(frozen=True)
-class _Person:
-    """What matching needs from one profile: per field, each phrase and its term ids."""
-
-    offers: tuple[tuple[str, tuple[int, ...]], ...]
-    needs: tuple[tuple[str, tuple[int, ...]], ...]
-    interests: tuple[tuple[str, tuple[int, ...]], ...]
-    class_key: tuple[int, int, frozenset[int] | None]
-    org: str
-
-    @property
-    def empty(self) -> bool:
-        return not (self.offers or self.needs or self.interests)
-
-
-def _csr(rows: Sequence[Row], n_cols: int) -> sp.csr_matrix:
-    lengths = np.fromiter((len(r[0]) for r in rows), dtype=np.int64, count=len(rows))
-    ptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=ptr[1:])
-    total = int(ptr[-1])
-    cols = np.fromiter(chain.from_iterable(r[0] for r in rows), dtype=np.int64, count=total)
-    vals = np.fromiter(chain.from_iterable(r[1] for r in rows), dtype=np.float64, count=total)
-    return sp.csr_matrix((vals, cols, ptr), shape=(len(rows), max(n_cols, 1)))
-
-
-def _postings(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Term -> (people, values): the transpose of a person x term matrix."""
-    by_term = matrix.tocsc()
-    by_term.sort_indices()
-    return (
-        by_term.indptr.astype(np.int64),
-        by_term.indices.astype(np.int64),
-        by_term.data.astype(np.float64),
-    )
-
-
-def _dense_rows(
-    postings: tuple[np.ndarray, np.ndarray, np.ndarray], n_people: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Dense float32 rows (term -> value per person) for the terms many people hold.
-
-    A term held by at least 1/DENSE_SHARE of the people is cheaper to add as one contiguous
-    row than to scatter through its posting list; rows are capped by `DENSE_BUDGET` bytes.
-    Returns the row of each term (-1: sparse) and the rows.
-    """
-    ptr, person, value = postings
-    held = np.diff(ptr)
-    common = np.flatnonzero(held >= max(n_people / DENSE_SHARE, DENSE_MIN_HOLDERS))
-    common = common[np.argsort(-held[common], kind="stable")]
-    common = np.sort(common[: DENSE_BUDGET // (4 * max(n_people, 1))])
-    row_of = np.full(len(held), -1, dtype=np.int64)
-    row_of[common] = np.arange(len(common))
-    dense = np.zeros((len(common), n_people), dtype=np.float32)
-    if len(common):
-        spans = [np.arange(ptr[t], ptr[t + 1]) for t in common.tolist()]
-        at = np.concatenate(spans)
-        rows = np.repeat(np.arange(len(common)), held[common])
-        dense[rows, person[at]] = value[at]
-    return row_of, dense
-
-
-def _arrays(matrix: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return (
-        matrix.indptr.astype(np.int64),
-        matrix.indices.astype(np.int64),
-        matrix.data.astype(np.float64),
-    )
-
-
-@lru_cache(maxsize=65536)
-def _word_stems(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """Each whitespace-separated word of *text* with the stems it holds."""
-    return tuple((word, tuple(stem(t) for t in tokenize(word))) for word in _WORD.findall(text))
-
-
-@lru_cache(maxsize=65536)
-def _quote(text: str, matched: frozenset[str]) -> str:
-    """The part of a long phrase around the words that matched, with ellipses."""
-    words = _word_stems(text)
-    if len(words) <= QUOTE_WORDS:
-        return text
-    hits = [i for i, (_, stems) in enumerate(words) if any(s in matched for s in stems)]
-    plain = [word for word, _ in words]
-    if not hits:
-        return " ".join(plain[:QUOTE_WORDS]) + " …"
-    start = max(hits[0] - 2, 0)
-    stop = min(max(hits[-1] + 3, start + 3), len(words), start + QUOTE_WORDS)
-    snippet = " ".join(plain[start:stop])
-    return f"{'… ' if start else ''}{snippet}{' …' if stop < len(words) else ''}"
 
 
 class Matcher:
@@ -269,30 +134,17 @@ class Matcher:
         self.__dict__.pop("idf_", None)
         self.__dict__.pop("need_mass_", None)
         self.__dict__.pop("_mats", None)
-        self.aliases_: AliasTable = shipped_aliases().extended(self.settings.extra_synonyms)
-        self._terms_of: dict[str, tuple[str, ...]] = {}
-        self._ids_of_text: dict[str, tuple[int, ...]] = {}
-        self.vocabulary_: dict[str, int] = {}
-        self._term_names: list[str] = []
+        self.aliases_ = shipped_aliases().extended(self.settings.extra_synonyms)
+        self._vocabulary = vocabulary = vectors.Vocabulary(self.aliases_)
+        self.vocabulary_: dict[str, int] = vocabulary.columns
         self._profiles = {p.id: p for p in profiles}
-        self._people = {p.id: self._person(p) for p in profiles}
-        n = len(profiles)
-        df = np.zeros(len(self.vocabulary_), dtype=np.float64)
-        lengths = []
-        for person in self._people.values():
-            held = {t for field in (person.offers, person.needs, person.interests)
-                    for _, terms in field for t in terms}  # fmt: skip
-            df[list(held)] += 1
-            if person.offers:
-                lengths.append(sum(len(terms) for _, terms in person.offers))
-        self._n_fitted = max(n, 1)
-        self.idf_ = np.log1p((self._n_fitted - df + 0.5) / (df + 0.5)).tolist()
-        self._avg_offer_len = float(np.mean(lengths)) if lengths else 1.0
-        self._rows: dict[int, tuple[Row, Row, Row]] = {
-            pid: self._vectors(person) for pid, person in self._people.items()
+        self._people = {p.id: vocabulary.person(p) for p in profiles}
+        self.idf_ = vocabulary.fit(self._people.values(), len(profiles))
+        self._rows: dict[int, tuple[vectors.Row, vectors.Row, vectors.Row]] = {
+            pid: vocabulary.rows(person) for pid, person in self._people.items()
         }
         self.__dict__.pop("_shown_rows", None)
-        self._holders: dict[int, tuple[dict[int, list[int]], ...]] = {}
+        self._holders: dict[int, explain.Holders] = {}
         self._build()
         n = len(self._ids)
         self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
@@ -303,110 +155,27 @@ class Matcher:
         self._finish(changed=None)
         return self
 
-    def _terms(self, text: str) -> tuple[str, ...]:
-        terms = self._terms_of.get(text)
-        if terms is None:
-            terms = self._terms_of[text] = phrase_terms(text, self.aliases_)
-        return terms
-
-    def _term_ids(self, text: str) -> tuple[int, ...]:
-        ids = self._ids_of_text.get(text)
-        if ids is None:
-            ids = self._ids_of_text[text] = tuple(sorted(set(self._new_term_ids(text))))
-        return ids
-
-    def _new_term_ids(self, text: str) -> tuple[int, ...]:
-        vocabulary = self.vocabulary_
-        out = []
-        for term in self._terms(text):
-            column = vocabulary.get(term)
-            if column is None:
-                column = vocabulary[term] = len(vocabulary)
-                self._term_names.append(term)
-                if hasattr(self, "idf_"):  # first seen after fit: as specific as it gets
-                    n = self._n_fitted
-                    self.idf_.append(math.log1p((n - 1 + 0.5) / 1.5))
-            out.append(column)
-        return tuple(out)
-
-    def _person(self, profile: Profile) -> _Person:
-        fields = []
-        for phrases in (profile.can_help_with, profile.looking_for, profile.interests):
-            seen: dict[str, tuple[int, ...]] = {}
-            for text in phrases:
-                ids = self._term_ids(text)
-                if ids and text not in seen:
-                    seen[text] = ids
-            fields.append(tuple(seen.items()))
-        role = _ROLE_IDS.get(profile.role, _ROLE_IDS["other"])
-        class_key = (role, _MODE_IDS[profile.meeting_mode], profile.sessions)
-        return _Person(*fields, class_key, _normalise_org(profile.organization))
-
-    def _vectors(self, person: _Person) -> tuple[Row, Row, Row]:
-        """(offer, need, interest) rows of one person: term ids and weights.
-
-        Offers hold BM25's saturated term frequency (1 for a term written once by someone
-        with an average-length list, up to ``K1 + 1`` for a term written many times); needs hold
-        each term's share of the person's total need specificity (they sum to 1), so that
-        ``help(a -> b) = offers[a] . needs[b]`` is the specificity-weighted part of b's needs
-        that a covers; interests are L2-normalised idf weights, so shared interests are a
-        cosine.
-        """
-        idf = self.idf_
-        counts: dict[int, int] = {}
-        for _, terms in person.offers:
-            for t in terms:
-                counts[t] = counts.get(t, 0) + 1
-        length = sum(counts.values())
-        scale = K1 * (1 - LENGTH_NORM + LENGTH_NORM * length / self._avg_offer_len)
-        offer = (list(counts), [tf * (K1 + 1) / (tf + scale) for tf in counts.values()])
-
-        weights: dict[int, float] = {}
-        for _, terms in person.needs:  # each need phrase weighs the same, shared by its terms
-            mass = sum(idf[t] for t in terms)
-            for t in terms:
-                weights[t] = weights.get(t, 0.0) + idf[t] / mass
-        total = sum(weights.values())
-        need_terms = sorted(weights)
-        need = (need_terms, [weights[t] / total for t in need_terms])
-
-        int_terms = sorted({t for _, terms in person.interests for t in terms})
-        norm = math.sqrt(sum(idf[t] ** 2 for t in int_terms))
-        interest = (int_terms, [idf[t] / norm for t in int_terms])
-        return offer, need, interest
-
     # -- arrays ----------------------------------------------------------------------------
 
     def _build(self) -> None:
         """Flatten the people into the arrays the kernels read."""
         settings = self.settings
-        penalised = settings.exposure_penalty > 0 or settings.max_exposure is not None
-        self._depth = settings.top_k * (DEPTH_FACTOR if penalised else 1)
+        self._depth = exposure.candidate_depth(settings)
         self._ids = np.fromiter(self._profiles, dtype=np.int64, count=len(self._profiles))
         self._index = {int(pid): i for i, pid in enumerate(self._ids)}
         pids = self._ids.tolist()
         people = [self._people[pid] for pid in pids]
         n = len(people)
-        n_terms = len(self.vocabulary_)
-        offers, needs, interests = self._matrices(pids, n_terms)
-        postings = [_postings(offers), _postings(needs), _postings(interests)]
-        self._term_arrays = (
-            *_arrays(needs), *_arrays(offers), *_arrays(interests), *chain(*postings)
+        offers, needs, interests = mats = vectors.person_term_matrices(
+            pids, self._rows, len(self.vocabulary_), getattr(self, "_mats", None),
+            getattr(self, "_stale", set()),
         )  # fmt: skip
-        self._dense = tuple(chain(*(_dense_rows(p, n) for p in postings)))
-        breadth = np.fromiter(
-            (min(len(p.offers), BREADTH_CAP) for p in people), dtype=np.float64, count=n
-        )
-        breadth = np.log1p(breadth) / math.log1p(BREADTH_CAP)
-        self._prior = (1 + BREADTH_WEIGHT * breadth) / (1 + BREADTH_WEIGHT)
-        # Demand: how much of everyone's needs this person's offers cover, in people. The
-        # needs are those seen by `fit`, so one edit never moves anybody else's prior.
+        self._mats, self._stale = (pids, mats), set()
+        self._term_arrays, self._dense = vectors.kernel_arrays(offers, needs, interests)
+        # The needs seen by `fit`, so that one edit never moves anybody else's prior.
         if not hasattr(self, "need_mass_"):
             self.need_mass_ = np.asarray(needs.sum(axis=0)).ravel()
-        mass = np.zeros(offers.shape[1])
-        mass[: min(len(self.need_mass_), len(mass))] = self.need_mass_[: len(mass)]
-        demand = offers @ mass
-        self._prior = self._prior * (1 + demand) ** DEMAND_EXPONENT
+        self._prior = vectors.priors(people, offers, self.need_mass_)
         self._empty = np.fromiter((p.empty for p in people), dtype=bool, count=n)
         classes: dict[tuple, int] = {}
         orgs: dict[str, int] = {"": -1}
@@ -420,88 +189,12 @@ class Matcher:
         class_keys = tuple(classes)
         if getattr(self, "_class_keys", None) != class_keys:
             self._class_keys = class_keys
-            self._compat, self._avail_ok, self._role_ok = self._class_tables(list(classes))
-
-        declined: list[list[int]] = [[] for _ in range(n)]
-        for pair in settings.declined_pairs:
-            members = [self._index.get(pid) for pid in pair]
-            if len(members) == 2 and None not in members:
-                a, b = members
-                declined[a].append(b)
-                declined[b].append(a)
-        lengths = np.fromiter(map(len, declined), dtype=np.int64, count=n)
-        self._decl_ptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=self._decl_ptr[1:])
-        self._decl_idx = np.fromiter(
-            (m for d in declined for m in sorted(d)), dtype=np.int64, count=int(lengths.sum())
+            self._compat, self._avail_ok, self._role_ok = compatibility.class_tables(
+                list(classes), settings
+            )
+        self._decl_ptr, self._decl_idx = compatibility.declined_lists(
+            settings.declined_pairs, self._index, n
         )
-
-    def _matrices(self, pids: list[int], n_terms: int) -> list[sp.csr_matrix]:
-        """The (offers, needs, interests) person x term matrices, rows in `pids` order.
-
-        After `fit`, an edit patches the rows it changed (`_stale` holds their ids) instead
-        of flattening every person again.
-        """
-        previous = getattr(self, "_mats", None)
-        stale: set[int] = getattr(self, "_stale", set())
-        if previous is None or len(stale) > 64:
-            rows = [self._rows[pid] for pid in pids]
-            mats = [_csr([r[f] for r in rows], n_terms) for f in range(3)]
-        else:
-            old_ids, mats = previous
-            keep = [i for i, pid in enumerate(old_ids) if pid not in stale]
-            kept_ids = [old_ids[i] for i in keep]
-            if len(keep) < len(old_ids):
-                mats = [m[keep] for m in mats]
-            for m in mats:
-                m.resize((m.shape[0], max(n_terms, 1)))
-            for pid in sorted(stale & set(pids)):
-                at = bisect_left(kept_ids, pid)
-                kept_ids.insert(at, pid)
-                mats = [
-                    sp.vstack(
-                        [m[:at], _csr([self._rows[pid][f]], n_terms), m[at:]], format="csr"
-                    )
-                    for f, m in enumerate(mats)
-                ]
-        self._mats = (pids, mats)
-        self._stale = set()
-        return mats
-
-    def _class_tables(self, keys: list[tuple]) -> tuple[np.ndarray, ...]:
-        """Which compatibility classes may meet: roles, then mode and sessions."""
-        settings = self.settings
-        roles = list(ROLES)
-        role_ok = np.array(
-            [[settings.roles_may_meet(a, b) for b in roles] for a in roles], dtype=np.uint8
-        )
-        mode_ok = np.ones((3, 3), dtype=np.uint8)
-        mode_ok[_MODE_IDS["in_person"], _MODE_IDS["virtual"]] = 0
-        mode_ok[_MODE_IDS["virtual"], _MODE_IDS["in_person"]] = 0
-        role = np.array([k[0] for k in keys], dtype=np.int64)
-        mode = np.array([k[1] for k in keys], dtype=np.int64)
-        session_ids = sorted({s for k in keys if k[2] is not None for s in k[2]})
-        bit = {s: i for i, s in enumerate(session_ids)}
-        words = max(1, (len(session_ids) + 63) // 64)
-        masks = np.zeros((len(keys), words), dtype=np.uint64)
-        for q, key in enumerate(keys):
-            if key[2] is None:
-                masks[q] = np.uint64(0xFFFFFFFFFFFFFFFF)
-            else:
-                for s in key[2]:
-                    masks[q, bit[s] // 64] |= np.uint64(1) << np.uint64(bit[s] % 64)
-        n_keys = len(keys)
-        compat = np.zeros((n_keys, n_keys), dtype=np.uint8)
-        avail_ok = np.zeros((n_keys, n_keys), dtype=np.uint8)
-        for start in range(0, n_keys, 256):  # in blocks: Q x Q x 8-byte masks can be large
-            rows = slice(start, min(start + 256, n_keys))
-            shared = np.zeros((rows.stop - start, n_keys), dtype=bool)
-            for w in range(words):
-                shared |= (masks[rows, None, w] & masks[None, :, w]) != 0
-            block = shared & (mode_ok[mode[rows, None], mode[None, :]] != 0)
-            avail_ok[rows] = block
-            compat[rows] = block & (role_ok[role[rows, None], role[None, :]] != 0)
-        return compat, avail_ok, role_ok
 
     def _kernel_args(self) -> tuple:
         settings = self.settings
@@ -533,38 +226,7 @@ class Matcher:
 
     def _final_lists(self) -> tuple[np.ndarray, np.ndarray]:
         """Each attendee's final top_k (indices, keys) after the exposure rules."""
-        settings = self.settings
-        k, depth, n = settings.top_k, self._depth, len(self._ids)
-        idx, key, cnt = self._cand_idx, self._cand_key.copy(), self._cand_cnt
-        filled = np.arange(depth)[None, :] < cnt[:, None]
-        if settings.exposure_penalty > 0 and n:
-            first = idx[:, :k][filled[:, :k]]
-            exposure = np.bincount(first, minlength=n)
-            # Appearing in up to top_k lists is what everyone does; beyond that each doubling
-            # costs a little, so the penalty nudges instead of hiding the people who can help.
-            excess = np.log2(np.maximum(exposure / k, 1.0))
-            factor = 1.0 / (1.0 + settings.exposure_penalty * excess)
-            tier = np.floor(key / kernels.HELP_TIER) * kernels.HELP_TIER
-            key = np.where(filled, tier + (key - tier) * factor[np.maximum(idx, 0)], key)
-            order = np.lexsort((np.where(filled, idx, n), -np.where(filled, key, -1.0)), axis=1)
-            idx = np.take_along_axis(idx, order, axis=1)
-            key = np.take_along_axis(key, order, axis=1)
-        if settings.max_exposure is not None and n:
-            slots = np.flatnonzero(filled.ravel())
-            order = slots[np.lexsort((slots, -key.ravel()[slots]))]
-            accepted, _, _ = kernels.allocate_exposure(
-                order, idx, cnt, k, settings.max_exposure, n
-            )
-            keep = accepted.reshape(n, depth).astype(bool)
-            position = np.cumsum(keep, axis=1) - 1
-            rows, cols = np.nonzero(keep & (position < k))
-            out_idx = np.full((n, k), -1, dtype=np.int64)
-            out_key = np.zeros((n, k), dtype=np.float64)
-            out_idx[rows, position[rows, cols]] = idx[rows, cols]
-            out_key[rows, position[rows, cols]] = key[rows, cols]
-            return out_idx, out_key
-        filled = np.arange(depth)[None, :] < cnt[:, None]
-        return np.where(filled, idx, -1)[:, :k], np.where(filled, key, 0.0)[:, :k]
+        return exposure.final_lists(self._cand_idx, self._cand_key, self._cand_cnt, self.settings)
 
     def _shown_scores(self, fin_idx: np.ndarray, fin_key: np.ndarray) -> np.ndarray:
         """How well each pair fits, in [0, 1], as shown to people.
@@ -635,159 +297,43 @@ class Matcher:
         if changed is not None and list(lists) != id_list:
             lists = {pid: lists[pid] for pid in id_list}
         self._lists = lists
-        exposure = np.bincount(fin_idx[fin_idx >= 0], minlength=n) if n else np.zeros(0)
-        unmatched = self._explain([p for p in range(n) if not lists[id_list[p]]])
+        times_shown = np.bincount(fin_idx[fin_idx >= 0], minlength=n) if n else np.zeros(0)
+        unmatched = self._unmatched_codes([p for p in range(n) if not lists[id_list[p]]])
         covered = sum(1 for s in lists.values() if s)
         self.result_ = MatchResult(
             suggestions=lists,
             coverage=covered / n if n else 1.0,
-            max_exposure=int(exposure.max()) if n else 0,
-            exposure_mean=float(exposure.mean()) if n else 0.0,
-            exposure_stdev=float(exposure.std()) if n else 0.0,
+            max_exposure=int(times_shown.max()) if n else 0,
+            exposure_mean=float(times_shown.mean()) if n else 0.0,
+            exposure_stdev=float(times_shown.std()) if n else 0.0,
             unmatched=unmatched,
         )
         return {pid for pid in lists if old.get(pid) != lists[pid]}
 
     def _reasons(self, viewer: int, partner: int) -> tuple[Reason, ...]:
         """Why *partner* suits *viewer*, in each one's own words, best matches first."""
-        mine, theirs = self._people[viewer], self._people[partner]
-        their_holders = self._holders_of(partner)
-        out: list[Reason] = []
-        for direction, yours, others, holders in (
-            ("they_help", mine.needs, theirs.offers, their_holders[0]),
-            ("you_help", mine.offers, theirs.needs, their_holders[1]),
-            ("shared", mine.interests, theirs.interests, their_holders[2]),
-        ):
-            if yours and others:
-                out.extend(self._phrase_matches(direction, yours, others, holders))
-        return tuple(out)
+        return explain.pair_reasons(
+            self._people[viewer], self._people[partner], self._holders_of(partner), self.idf_,
+            self._vocabulary.names,
+        )  # fmt: skip
 
     def _batch_reasons(self, pairs: list[tuple[int, int]]) -> list[tuple[Reason, ...]]:
         """`_reasons` for many pairs at once, through the kernel; the same result."""
-        fields = ("offers", "needs", "interests")
         people = [self._people[pid] for pid in self._ids.tolist()]
-        texts: list[str] = []
-        terms: list[tuple[int, ...]] = []
-        person_ptr = np.zeros((3, len(people) + 1), dtype=np.int64)
-        for f, name in enumerate(fields):
-            person_ptr[f, 0] = len(texts)
-            for i, person in enumerate(people):
-                phrases = getattr(person, name)
-                if phrases:
-                    for text, ids in phrases:  # term ids are sorted (see _term_ids)
-                        texts.append(text)
-                        terms.append(ids)
-                person_ptr[f, i + 1] = len(texts)
-        lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
-        phrase_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=phrase_ptr[1:])
-        phrase_terms = np.fromiter(
-            (t for row in terms for t in row), dtype=np.int64, count=int(phrase_ptr[-1])
-        )
         index = self._index
         viewers = np.array([index[v] for v, _ in pairs], dtype=np.int64)
         partners = np.array([index[p] for _, p in pairs], dtype=np.int64)
-        idf = np.asarray(self.idf_, dtype=np.float64)
-        # they_help: my needs x their offers; you_help: my offers x their needs; shared.
-        mine, theirs = np.array([1, 0, 2]), np.array([0, 1, 2])
-        text_ids: dict[str, int] = {}
-        text_of = np.fromiter(
-            (text_ids.setdefault(t, len(text_ids)) for t in texts), dtype=np.int64,
-            count=len(texts),
-        )  # fmt: skip
-        n_texts = max(len(text_ids), 1)
-        out: list[tuple[Reason, ...]] = []
-        made: dict[int, Reason] = {}
-        for start in range(0, len(pairs), 65536):
-            raw = kernels.pair_reasons(
-                viewers[start : start + 65536], partners[start : start + 65536], mine,
-                theirs, person_ptr, phrase_ptr, phrase_terms, idf, REASONS_PER_DIRECTION,
-            )  # fmt: skip
-            flat = raw.reshape(len(raw), -1, 2)
-            pair, slot = np.nonzero(flat[:, :, 0] >= 0)  # row-major: each pair's order kept
-            mine_at, theirs_at = flat[pair, slot, 0], flat[pair, slot, 1]
-            direction = slot // REASONS_PER_DIRECTION
-            # The same two texts in the same direction make the same reason: build it once.
-            key = (direction * n_texts + text_of[mine_at]) * n_texts + text_of[theirs_at]
-            unique, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            reasons = []
-            for code, at in zip(unique.tolist(), first.tolist(), strict=True):
-                reason = made.get(code)
-                if reason is None:
-                    i, j = int(mine_at[at]), int(theirs_at[at])
-                    reason = made[code] = self._quoted_reason(
-                        _DIRECTIONS[int(direction[at])], (texts[i], terms[i]), (texts[j], terms[j])
-                    )
-                reasons.append(reason)
-            ordered = [reasons[u] for u in inverse.tolist()]
-            counts = np.bincount(pair, minlength=len(raw)).tolist()
-            position = 0
-            for count in counts:
-                out.append(tuple(ordered[position : position + count]))
-                position += count
-        return out
+        return explain.batch_reasons(people, viewers, partners, self.idf_, self._vocabulary.names)
 
-    def _quoted_reason(
-        self, direction: str, mine: tuple[str, tuple[int, ...]], theirs: tuple[str, tuple[int, ...]]
-    ) -> Reason:
-        """A reason in both people's words; long phrases quoted by the part that matched."""
-        (mine_text, mine_terms), (their_text, their_terms) = mine, theirs
-        if len(mine_text) <= 40 and len(their_text) <= 40:  # too short to need a quote
-            return Reason(direction, mine_text, their_text)
-        names = self._term_names
-        matched = frozenset(names[t] for t in set(mine_terms) & set(their_terms))
-        return Reason(direction, _quote(mine_text, matched), _quote(their_text, matched))
-
-    def _holders_of(self, pid: int) -> tuple[dict[int, list[int]], ...]:
-        """Per field of one person: term -> positions of the phrases that hold it."""
+    def _holders_of(self, pid: int) -> explain.Holders:
+        """`explain.phrase_holders` of one person, kept until the person changes."""
         holders = self._holders.get(pid)
         if holders is None:
-            person = self._people[pid]
-            maps = []
-            for field in (person.offers, person.needs, person.interests):
-                found: dict[int, list[int]] = {}
-                for j, (_, terms) in enumerate(field):
-                    for t in terms:
-                        found.setdefault(t, []).append(j)
-                maps.append(found)
-            holders = self._holders[pid] = tuple(maps)
+            holders = self._holders[pid] = explain.phrase_holders(self._people[pid])
         return holders
 
-    def _phrase_matches(
-        self,
-        direction: str,
-        yours: tuple[tuple[str, tuple[int, ...]], ...],
-        others: tuple[tuple[str, tuple[int, ...]], ...],
-        holders: dict[int, list[int]],
-    ) -> list[Reason]:
-        """For each of the viewer's phrases, the other's phrase sharing the most specific terms."""
-        idf = self.idf_
-        best: list[tuple[float, int, int]] = []
-        for i, (_, terms) in enumerate(yours):
-            weight: dict[int, float] = {}
-            for t in terms:
-                found = holders.get(t)
-                if found:
-                    for j in found:
-                        weight[j] = weight.get(j, 0.0) + idf[t]
-            if weight:
-                j = max(weight, key=lambda j: (weight[j], -j))
-                best.append((weight[j], i, j))
-        if not best:
-            return []
-        best.sort(key=lambda item: (-item[0], item[1]))
-        reasons: list[Reason] = []
-        used: set[int] = set()
-        for _, i, j in best:
-            if j in used:
-                continue  # one phrase of theirs answering several of yours is said once
-            used.add(j)
-            reasons.append(self._quoted_reason(direction, yours[i], others[j]))
-            if len(reasons) == REASONS_PER_DIRECTION:
-                break
-        return reasons
-
-    def _explain(self, people: list[int]) -> dict[int, str]:
+    def _unmatched_codes(self, people: list[int]) -> dict[int, str]:
+        """Why each of these attendees (rows) has an empty list: `UNMATCHED_REASONS` keys."""
         unmatched: dict[int, str] = {}
         rest = []
         for p in people:
@@ -832,8 +378,8 @@ class Matcher:
             del self._rows[pid]
         for pid, profile in changed.items():
             self._profiles[pid] = profile
-            self._people[pid] = person = self._person(profile)
-            self._rows[pid] = self._vectors(person)
+            self._people[pid] = person = self._vocabulary.person(profile)
+            self._rows[pid] = self._vocabulary.rows(person)
         self._profiles = dict(sorted(self._profiles.items()))
         self._build()
 
