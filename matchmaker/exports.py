@@ -1,5 +1,5 @@
 """Files that leave the app: CSV that spreadsheets open safely (no formula injection),
-downloads of CSV and calendars, and suggestion lists written straight from an attendee file.
+downloads of CSV, calendars and JSON, and suggestion lists written straight from an attendee file.
 """
 
 from __future__ import annotations
@@ -66,6 +66,16 @@ def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Re
     response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
     response.cache_control.no_cache = True
     response.cache_control.private = True
+    return response
+
+
+def json_response(data: object, filename: str) -> Response:
+    """A JSON document as a download that no browser or proxy keeps: it carries personal data."""
+    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "data.json"
+    body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    response = Response(body.encode("utf-8"), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.cache_control.no_store = True
     return response
 
 

@@ -22,4 +22,4 @@ def attendee_by_token(token: str) -> Attendee:
 
 
 
-from . import matches, profile, registration, schedule  # noqa: E402, F401 - register the views
+from . import data, matches, profile, registration, schedule  # noqa: E402, F401 - register the views

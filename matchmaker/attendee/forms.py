@@ -104,3 +104,9 @@ class AnswerForm(FlaskForm):
     answer = RadioField(
         choices=options([(a, ANSWERS[a]) for a in (Answer.INTERESTED, Answer.DECLINED)])
     )
+
+
+class DeleteProfileForm(FlaskForm):
+    """The confirmation of deleting one's own profile: a button with CSRF protection."""
+
+    submit = SubmitField("Delete my profile")
