@@ -1,7 +1,8 @@
 """An attendee's answer to a suggested partner, and everything that follows from it.
 
-A "yes" that makes the pair mutual books their meeting; changing one's mind on a confirmed
-pair calls its meeting off; a "no" takes the pair out of both people's lists. All of it is
+A "yes" that makes the pair mutual books their meeting; a "no" calls off the pair's
+meeting (a confirmed one, or one the organizer assigned) and takes the pair out of both
+people's lists. All of it is
 one transaction, then the invitations go out and the lists are brought up to date.
 """
 
@@ -51,7 +52,9 @@ def answer_suggestion(person: Attendee, suggestion_id: int, answer: str) -> Answ
     )
     if outcome.confirmed:
         outcome.meeting = bookings.book_confirmed(row)
-    if outcome.was_confirmed and not row.confirmed:
+    # "Not for me" calls off the pair's meeting, whether both had said yes or the organizer
+    # assigned it (speed networking): nobody is held to a meeting they refused.
+    if answer == Answer.DECLINED:
         for booked in bookings.active_meetings_of_pair(row):
             bookings.cancel_meeting(booked, by=person.name)
             outcome.cancelled.append(booked)
@@ -61,3 +64,18 @@ def answer_suggestion(person: Attendee, suggestion_id: int, answer: str) -> Answ
     if answer == Answer.DECLINED:
         suggestions.refresh_and_commit(person.event)
     return outcome
+
+
+def cancel_own_meeting(person: Attendee, meeting: Meeting) -> None:
+    """An attendee calls off one of their meetings and commits; both slots are free again.
+
+    A meeting the organizer assigned (the pair never both said yes) counts as "not for me",
+    so the next auto-schedule does not assign it again; a mutual yes stays, so the pair
+    can book another time.
+    """
+    row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
+    bookings.cancel_meeting(meeting, by=person.name)
+    if row is not None and not row.confirmed:
+        suggestions.record_answer(row, person.id, Answer.DECLINED)
+    db.session.commit()
+    mail.send_in_background(current_app._get_current_object())  # type: ignore[attr-defined]

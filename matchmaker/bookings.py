@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 
 from . import invites, jobs, mail, scheduling
 from .adapters import scheduling_person
-from .choices import Answer, MeetingStatus
+from .choices import Answer, MeetingStatus, SchedulingMode
 from .events import render_virtual_link
 from .extensions import db
 from .models import Attendee, Event, Job, Meeting, MeetingSeat, Suggestion
@@ -207,11 +207,15 @@ Progress = Callable[[float, str], None]
 def auto_schedule_event(
     event: Event, *, confirmed_only: bool = False, progress: Progress | None = None
 ) -> AutoScheduleReport:
-    """Schedule the whole event at once from its suggestions (speed networking).
+    """Schedule the whole event at once from its answers and suggestions.
 
-    Every pair that nobody declined is a candidate, confirmed pairs included; existing
-    meetings stay, and a pair that already has one (even outside today's slots) gets no
-    second. `progress(share, message)` hears how far it got. The caller commits.
+    Mutual yeses come first, each person up to the event's meeting limit. At a speed
+    networking event (and unless ``confirmed_only``) suggested pairs that nobody declined
+    are then assigned too, but only up to the limit less ``auto_schedule_reserve``, so
+    mutual yeses that come later still find room. When people choose, only mutual yeses
+    are booked. Existing meetings stay, and a pair that already has one (even outside
+    today's slots) gets no second. `progress(share, message)` hears how far it got. The
+    caller commits.
     """
     report = progress or (lambda share, message: None)
     report(0.0, "Reading suggestions and meetings…")
@@ -222,7 +226,7 @@ def auto_schedule_event(
             Suggestion.answer_high != Answer.DECLINED,
         )
     ).all()
-    if confirmed_only:
+    if confirmed_only or event.scheduling_mode != SchedulingMode.SPEED_NETWORKING:
         rows = [r for r in rows if r.confirmed]
     meetings = _active_meetings(event)
     booked = {(m.low_id, m.high_id) for m in meetings}
@@ -231,19 +235,38 @@ def auto_schedule_event(
     # Kept in a local so the identity map holds them: the invites read every meeting's
     # attendees, which then come from memory instead of one query each.
     attendees = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
+    people = _people(event, attendees=attendees)
     slots = event_slots(event)
     report(0.05, "Finding the best slots and tables…")
-    result = scheduling.auto_schedule(
-        [scheduling.Pair(r.low_id, r.high_id, r.score) for r in candidates],
-        _people(event, attendees=attendees),
-        slots,
-        event.table_names,
-        event.max_meetings_per_attendee,
-        existing=_bookings(meetings, slots),
-    )
+    existing = _bookings(meetings, slots)
+    limit = event.max_meetings_per_attendee
+    passes = [
+        ([r for r in candidates if r.confirmed], limit),
+        ([r for r in candidates if not r.confirmed], max(0, limit - event.auto_schedule_reserve)),
+    ]
+    bookings: list[scheduling.Booking] = []
+    unscheduled: dict[str, int] = {}
+    covered = coverable = 0
+    total = 0.0
+    for pairs, cap in passes:
+        if not pairs:
+            continue
+        result = scheduling.auto_schedule(
+            [scheduling.Pair(r.low_id, r.high_id, r.score) for r in pairs],
+            people,
+            slots,
+            event.table_names,
+            cap,
+            existing=existing + bookings,
+        )
+        bookings += result.bookings
+        total += result.total_score
+        covered, coverable = result.attendees_covered, max(coverable, result.attendees_coverable)
+        for item in result.unscheduled:
+            unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
     report(0.25, "Saving the meetings…")
     created = []
-    for booking in result.bookings:
+    for booking in bookings:
         low, high = sorted((booking.a, booking.b))
         meeting = _new_meeting(event, booking, slots[booking.slot], by_pair[(low, high)].id)
         db.session.add(meeting)
@@ -253,16 +276,13 @@ def auto_schedule_event(
         if done % 500 == 0:
             report(0.4 + 0.55 * done / len(created), "Writing the invitations…")
         invites.queue_invites(meeting, "REQUEST")
-    unscheduled: dict[str, int] = {}
     if len(candidates) < len(rows):
         unscheduled["already_booked"] = len(rows) - len(candidates)
-    for item in result.unscheduled:
-        unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
     return AutoScheduleReport(
         meetings=len(created),
-        attendees_covered=result.attendees_covered,
-        attendees_coverable=result.attendees_coverable,
-        total_score=round(result.total_score, 3),
+        attendees_covered=covered,
+        attendees_coverable=coverable,
+        total_score=round(total, 3),
         unscheduled=unscheduled,
     )
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
-from .choices import MeetingStatus
+from .choices import MeetingStatus, SchedulingMode
 from .events import (
     EventRuleError,
     EventTimes,
@@ -40,6 +40,8 @@ class EventDetails:
     virtual_link_template: str = ""
     max_meetings_per_attendee: int | None = None
     registration_open: bool = True
+    scheduling_mode: str = SchedulingMode.PEOPLE_CHOOSE
+    auto_schedule_reserve: int = 2
     slug: str = ""  # empty: made from the name
     description: str = ""
     venue: str = ""
@@ -70,6 +72,8 @@ def save_event(details: EventDetails, organizer_id: int, event: Event | None = N
     event.virtual_link_template = details.virtual_link_template.strip()
     event.max_meetings_per_attendee = details.max_meetings_per_attendee
     event.registration_open = details.registration_open
+    event.scheduling_mode = details.scheduling_mode
+    event.auto_schedule_reserve = details.auto_schedule_reserve
     sync_sessions(event, details.times.sessions)
     try:
         db.session.commit()

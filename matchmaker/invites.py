@@ -44,13 +44,33 @@ def new_meeting_uid() -> str:
     return calendar.meeting_uid(secrets.token_hex(10), domain)
 
 
+def contact_visible(row: Suggestion | None, partner: Attendee) -> bool:
+    """Whether someone may see ``partner``'s email and links: only once both said yes to
+    each other, and only if the partner agreed to share them. An assigned meeting alone
+    (speed networking) shares nothing."""
+    return row is not None and row.confirmed and bool(partner.consent_share_contact)
+
+
+def no_reply_address() -> str:
+    """The ORGANIZER of attendees' calendars: replies to it reach nobody's private inbox."""
+    domain = urlsplit(base_url()).hostname or "matchmaker.invalid"
+    return f"no-reply@{domain}"
+
+
 def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.CalendarMeeting:
-    """The meeting as `viewer` sees it (or the organizer's neutral view when None)."""
+    """The meeting as `viewer` sees it, or the organizer's own view when None.
+
+    An attendee's calendar names the partner but carries the partner's email (ATTENDEE line,
+    contact line) only when :func:`contact_visible`; its ORGANIZER is a no-reply address.
+    """
     event = meeting.event
     low, high = meeting.low, meeting.high
+    organizer = event.organizer
     if viewer is None:
         summary = f"{low.name} & {high.name} - {event.name}"
         description = ""
+        organizer_address = (organizer.name, organizer.email)
+        attendees = [(low.name, low.email), (high.name, high.email)]
     else:
         partner = meeting.partner_of(viewer.id)
         summary = calendar.meeting_summary(partner.name, partner.organization, event.name)
@@ -60,27 +80,29 @@ def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.Cale
             lines += ["Why you were matched:"] + [
                 f"- {line}" for line in format_reasons(reasons_for(row, viewer.id))
             ]
-        if partner.consent_share_contact:
+        attendees = [(viewer.name, viewer.email)]
+        if contact_visible(row, partner):
             contact = [partner.email] + [
                 u for u in (partner.linkedin_url, partner.website_url) if u
             ]
             lines += ["", f"Contact {partner.name}: " + ", ".join(contact)]
+            attendees.append((partner.name, partner.email))
         if viewer.access_token:
             lines += ["", "Your schedule: " + public_url(f"/me/{viewer.access_token}/schedule")]
         description = "\n".join(lines).strip()
+        organizer_address = (event.name, no_reply_address())
     if meeting.mode == "virtual":
         location = meeting.virtual_url or ""
     else:
         location = calendar.meeting_location(event.venue, meeting.table_name)
-    organizer = event.organizer
     return calendar.CalendarMeeting(
         uid=meeting.uid,
         start=meeting.starts_at,
         end=meeting.ends_at,
         timezone=event.timezone,
         summary=summary,
-        organizer=(organizer.name, organizer.email),
-        attendees=[(low.name, low.email), (high.name, high.email)],
+        organizer=organizer_address,
+        attendees=attendees,
         sequence=meeting.sequence,
         description=description,
         location=location,

@@ -27,6 +27,8 @@ START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
 
 
 def setup_event(tables=("Table 1",), minutes=15, sessions=((0, 60),), **overrides):
+    """An event whose auto-schedule assigns every suggested pair, keeping no room back."""
+    overrides = {"scheduling_mode": "speed_networking", "auto_schedule_reserve": 0} | overrides
     event = make_event(
         make_organizer(),
         table_names=list(tables),

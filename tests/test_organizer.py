@@ -42,6 +42,8 @@ EVENT_FORM = {
     "tables": "12",
     "virtual_link_template": "",
     "max_meetings_per_attendee": "6",
+    "scheduling_mode": "people_choose",
+    "auto_schedule_reserve": "2",
     "registration_open": "y",
 }
 

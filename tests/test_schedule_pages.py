@@ -431,6 +431,8 @@ def test_auto_schedule_books_meetings_that_break_no_rule(app, client, auth):
             buffer_minutes=0,
             table_names=["A", "B"],
             max_meetings_per_attendee=3,
+            scheduling_mode="speed_networking",
+            auto_schedule_reserve=0,
         )
         people = [
             make_attendee(event, f"p{n}@x.org", meeting_mode=mode)

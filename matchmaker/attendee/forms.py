@@ -69,7 +69,12 @@ class ProfileForm(FlaskForm):
     website_url = URLField(
         "Website", validators=[Optional(), URL(message="Enter a full link."), Length(max=500)]
     )
-    consent_share_contact = BooleanField("Share my email and links with the people I agree to meet")
+    consent_share_contact = BooleanField(
+        "Share my email and links with the people I agree to meet",
+        description="Without this, nobody sees your email, LinkedIn or website. With it, only "
+        "people you and they both said yes to meeting see them, on their pages and calendar "
+        "invitations; calendars otherwise name you and come from a no-reply address.",
+    )
     submit = SubmitField("Save my profile")
 
     def __init__(self, *args, sessions=(), **kwargs) -> None:  # noqa: ANN001, ANN002, ANN003

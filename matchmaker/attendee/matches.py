@@ -27,6 +27,8 @@ def suggestions(token: str):
         open_cards=[c for c in cards if not c.confirmed],
         allowance=bookings.meeting_allowances(event, [person.id])[person.id],
         matching_ran=matches.event_has_matches(event.id),
+        # Meetings booked for a pair, shown on its card (assigned ones in speed networking).
+        booked={m.suggestion_id: m for m in bookings.attendee_meetings(person)},
         form=AnswerForm(),
     )
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from .. import bookings, calendar, invites, mail
+from .. import answering, bookings, calendar, invites, mail
 from ..choices import Answer, MeetingStatus
 from ..exports import calendar_response
 from ..extensions import db
@@ -34,6 +34,7 @@ class Agenda:
     own_time: bool
     google_url: str
     outlook_url: str
+    show_contact: bool  # both said yes and the partner shares their details
 
 
 @dataclass
@@ -91,6 +92,7 @@ def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
                 and (meeting.mode == "virtual" or person.meeting_mode == "virtual"),
                 google_url=calendar.google_calendar_url(entry),
                 outlook_url=calendar.outlook_calendar_url(entry),
+                show_contact=invites.contact_visible(row, meeting.partner_of(person.id)),
             )
         )
     return items
@@ -188,9 +190,7 @@ def cancel_meeting(token: str, meeting_id: int):
     if meeting.status == MeetingStatus.CANCELLED:
         flash(f"Your meeting with {partner.name} was already cancelled.", "info")
         return redirect(url_for("attendee.schedule", token=token))
-    bookings.cancel_meeting(meeting, by=person.name)
-    db.session.commit()
-    mail.send_in_background(current_app._get_current_object())
+    answering.cancel_own_meeting(person, meeting)
     flash(
         f"Your meeting with {partner.name} is cancelled. We are emailing {partner.name} to "
         "let them know, and the time is free again in both your schedules.",

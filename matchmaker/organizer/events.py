@@ -81,6 +81,8 @@ def _event_details(form: EventForm) -> EventDetails:
         virtual_link_template=form.virtual_link_template.data or "",
         max_meetings_per_attendee=form.max_meetings_per_attendee.data,
         registration_open=form.registration_open.data,
+        scheduling_mode=form.scheduling_mode.data,
+        auto_schedule_reserve=form.auto_schedule_reserve.data,
     )
 
 
@@ -108,6 +110,8 @@ def _fill_form_from_event(form: EventForm, event: Event) -> None:
     form.virtual_link_template.data = event.virtual_link_template
     form.max_meetings_per_attendee.data = event.max_meetings_per_attendee
     form.registration_open.data = event.registration_open
+    form.scheduling_mode.data = event.scheduling_mode
+    form.auto_schedule_reserve.data = event.auto_schedule_reserve
     while form.sessions.entries:
         form.sessions.pop_entry()
     for session in event.sessions:

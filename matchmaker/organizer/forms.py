@@ -29,7 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..choices import ROLES
+from ..choices import ROLES, SCHEDULING_MODES, SchedulingMode
 from ..events import SLUG_RE
 from ..forms import options, timezone_options
 from ..matching.roles import EVERYONE, PRESETS
@@ -97,6 +97,19 @@ class EventForm(FlaskForm):
         "Most meetings per attendee",
         default=6,
         validators=[InputRequired(), NumberRange(1, 50, "Use 1 to 50.")],
+    )
+    scheduling_mode = RadioField(
+        "How meetings are booked",
+        choices=options(SCHEDULING_MODES.items()),
+        default=SchedulingMode.PEOPLE_CHOOSE.value,
+        validators=[InputRequired()],
+        description="Attendees see this before they answer a suggestion.",
+    )
+    auto_schedule_reserve = IntegerField(
+        "Meetings auto-schedule leaves free per attendee",
+        default=2,
+        validators=[InputRequired(), NumberRange(0, 50, "Use 0 to 50.")],
+        description="Room kept for mutual yeses that come after you auto-schedule.",
     )
     registration_open = BooleanField("Registration is open", default=True)
     submit = SubmitField("Save event")

@@ -50,6 +50,8 @@ def test_both_say_yes_and_the_meeting_reaches_both_calendars(app, live_server, b
             meeting_minutes=15,
             buffer_minutes=0,
             table_names=["Table 1", "Table 2", "Table 3"],
+            scheduling_mode="speed_networking",
+            auto_schedule_reserve=0,
         )
         ana = make_attendee(
             event,
