@@ -1,16 +1,20 @@
-"""Creating and editing an event: the rules checked, the web address kept unique, booked
-meetings protected, and sessions edited by id so attendees' availability keeps pointing at them.
+"""Creating, editing and deleting an event: the rules checked, the web address kept unique,
+booked meetings protected, and sessions edited by id so attendees' availability keeps pointing
+at them.
 
 Views turn the event form into an :class:`EventDetails` and call :func:`save_event`; every
 broken rule comes back as an :class:`~matchmaker.events.EventRuleError` naming its field.
+:func:`delete_event` removes an event with everything in it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from . import jobs, mail, suggestions
 from .choices import MeetingStatus, SchedulingMode
 from .events import (
     EventRuleError,
@@ -22,7 +26,7 @@ from .events import (
     slugify,
 )
 from .extensions import db
-from .models import Attendee, Event, Meeting, NetworkingSession
+from .models import Attendee, Event, Meeting, NetworkingSession, Suggestion
 
 SLUG_TAKEN = "Another event already uses this web address."
 
@@ -157,3 +161,55 @@ def sync_sessions(event: Event, windows: list[SessionWindow]) -> None:
         ids = person.available_session_ids or []
         if removed & set(ids):
             person.available_session_ids = [i for i in ids if i not in removed]
+
+
+# -- deleting --------------------------------------------------------------------------------
+
+JOB_NAMES = {"matching": "Matching", "scheduling": "Auto-schedule", "import": "An import"}
+
+
+class EventBusy(Exception):
+    """A background job is working on the event; deleting would pull the rows from under it."""
+
+
+@dataclass(frozen=True)
+class EventContents:
+    """What deleting an event takes with it, for the organizer to read before confirming."""
+
+    attendees: int
+    meetings: int  # booked, not cancelled
+    suggestions: int
+    emails_waiting: int
+
+
+def event_contents(event: Event) -> EventContents:
+    def count(model: type, *where: object) -> int:
+        statement = select(func.count()).select_from(model).where(model.event_id == event.id)
+        return db.session.scalar(statement.where(*where)) or 0
+
+    return EventContents(
+        attendees=count(Attendee),
+        meetings=count(Meeting, Meeting.status == MeetingStatus.CONFIRMED),
+        suggestions=count(Suggestion),
+        emails_waiting=mail.outbox_summary(db.session, event.id, errors=0)["counts"]["pending"],
+    )
+
+
+def delete_event(event: Event) -> None:
+    """Delete the event and everything in it, in one transaction; EventBusy while a job runs.
+
+    The database does the work: every table that points at an event (sessions, attendees,
+    suggestions, jobs, meetings and through them their seats, import uploads, the outbox)
+    cascades. Nobody is told, and emails not yet sent go with the rest.
+    """
+    busy = jobs.under_way(event.id)
+    if busy:
+        what = JOB_NAMES.get(busy[0].kind, "A background job")
+        raise EventBusy(
+            f"{what} is running for this event. Wait until it has finished, then delete it."
+        )
+    event_id = event.id
+    db.session.delete(event)
+    db.session.commit()
+    # A process that matched this event keeps its matcher; a new event could get the same id.
+    suggestions.forget_cached_matcher(event_id)

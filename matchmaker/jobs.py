@@ -109,6 +109,14 @@ def fail_if_stale(job: Job) -> bool:
     return True
 
 
+def under_way(event_id: int) -> list[Job]:
+    """The event's jobs of every kind that are queued or running and still have a worker."""
+    active = db.session.scalars(
+        select(Job).where(Job.event_id == event_id, Job.status.in_(ACTIVE_JOB_STATUSES))
+    ).all()
+    return [job for job in active if not is_stale(job)]
+
+
 def _active(event_id: int, kind: str) -> Job | None:
     return db.session.scalar(
         select(Job)

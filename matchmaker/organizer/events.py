@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from .. import attendees as attendee_service
+from .. import event_setup
 from ..event_setup import EventDetails, save_event
 from ..events import EventRuleError, EventTimes, SessionWindow, local_to_utc, tables_to_text
 from ..extensions import db
 from ..models import Attendee, Event
 from . import bp, own_event
-from .forms import EventForm
+from .forms import DeleteEventForm, EventForm
 
 
 @bp.route("/")
@@ -170,3 +171,23 @@ def event(event_id: int):
     stats = attendee_service.event_stats(event)
     return render_template("organizer/event.html", event=event, stats=stats)
 
+
+@bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
+def delete_event(event_id: int):
+    event = own_event(event_id)
+    form = DeleteEventForm(event_name=event.name)
+    if form.validate_on_submit():
+        name = event.name
+        try:
+            event_setup.delete_event(event)
+        except event_setup.EventBusy as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(f"“{name}” is deleted, with its attendees, meetings and emails.", "success")
+            return redirect(url_for("organizer.index"))
+    return render_template(
+        "organizer/event_delete.html",
+        event=event,
+        form=form,
+        contents=event_setup.event_contents(event),
+    )

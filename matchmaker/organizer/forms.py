@@ -257,3 +257,24 @@ class MoveForm(FlaskForm):
     slot = SelectField("New time", coerce=int)
     table = SelectField("New place")
     submit = SubmitField("Move the meeting")
+
+
+def _same_name(typed: str, name: str) -> bool:
+    return " ".join(typed.split()).casefold() == " ".join(name.split()).casefold()
+
+
+class DeleteEventForm(FlaskForm):
+    """Deleting an event: the organizer types its name, so that no stray click deletes one."""
+
+    confirm_name = StringField(
+        "Event name", validators=[DataRequired("Type the event's name to delete it.")]
+    )
+    submit = SubmitField("Delete this event and all its data")
+
+    def __init__(self, *args, event_name: str, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.event_name = event_name
+
+    def validate_confirm_name(self, field: StringField) -> None:
+        if not _same_name(field.data or "", self.event_name):
+            raise ValidationError("That is not this event's name; nothing was deleted.")
