@@ -435,8 +435,9 @@ class OutboxMessage(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("event.id", ondelete="CASCADE"), nullable=True, index=True
     )
+    # Indexed: deleting a meeting looks its messages up by this column.
     meeting_id: Mapped[int | None] = mapped_column(
-        ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True
+        ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True, index=True
     )
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
