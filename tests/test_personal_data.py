@@ -74,7 +74,7 @@ def people(app):  # noqa: ANN201
         return {
             "event_id": event.id,
             **{p.name.split()[0].lower(): p.id for p in (ana, ivan, olga, eve, paul)},
-            "tokens": {p.name.split()[0].lower(): p.access_token for p in (ana, ivan, eve)},
+            "tokens": {p.name.split()[0].lower(): p.access_token for p in (ana, ivan, eve, paul)},
             "with_ivan": with_ivan.id,
             "with_olga": with_olga.id,
             "with_paul": with_paul.id,
@@ -214,6 +214,11 @@ def test_partners_pages_and_calendars_work_after_the_deletion(app, client, peopl
     html = page.get_data(as_text=True)
     assert "Ana Silva" not in html and "Olga Wu" in html
     assert client.get(f"/me/{token}/matches").status_code == 200
+    # Paul's meeting with Ana was cancelled before she left: his pages lose it too.
+    paul = people["tokens"]["paul"]
+    assert client.get(f"/me/{paul}/schedule").status_code == 200
+    feed = client.get(f"/me/{paul}/feed.ics")
+    assert feed.status_code == 200 and Calendar.from_ical(feed.data).walk("VEVENT") == []
     feeds = [client.get(f"/me/{token}/{path}") for path in ("feed.ics", "calendar.ics")]
     for response in feeds:
         assert response.status_code == 200
