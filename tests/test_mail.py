@@ -32,8 +32,10 @@ from matchmaker.calendar import (
 from matchmaker.extensions import db
 from matchmaker.models import Event, OutboxMessage
 
-# Sends are simulated at this moment, a little after the messages are queued.
-NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+# Sends are simulated at this moment, after the messages are queued.
+# Far enough ahead that messages queued when a test runs are due, even when the whole suite
+# takes many minutes to reach this module after it was collected.
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=6)
 
 
 @pytest.fixture
