@@ -180,6 +180,7 @@ def test_attendee_sees_only_their_own_meetings(client, setup):
 
 
 def test_attendee_cancels_and_both_are_told(app, client, setup):
+    app.config["MAIL_SERVER"] = "127.0.0.1"  # configured (nothing is sent: no background jobs)
     response = post_form(
         client,
         f"/me/{setup['ana']}/meetings/{setup['meeting_id']}/cancel",

@@ -191,9 +191,14 @@ def cancel_meeting(token: str, meeting_id: int):
         flash(f"Your meeting with {partner.name} was already cancelled.", "info")
         return redirect(url_for("attendee.schedule", token=token))
     answering.cancel_own_meeting(person, meeting)
+    told = (
+        f"We are emailing {partner.name} to let them know"
+        if mail.is_configured(current_app.config)
+        else f"It disappears from {partner.name}'s schedule too"
+    )
     flash(
-        f"Your meeting with {partner.name} is cancelled. We are emailing {partner.name} to "
-        "let them know, and the time is free again in both your schedules.",
+        f"Your meeting with {partner.name} is cancelled. {told}, and the time is free again "
+        "in both your schedules.",
         "success",
     )
     return redirect(url_for("attendee.schedule", token=token))
@@ -236,11 +241,12 @@ def book_slot(token: str, suggestion_id: int):
     mail.send_in_background(current_app._get_current_object())
     partner = meeting.partner_of(person.id)
     when = format_local(meeting.starts_at, person.event.timezone, "%a %d %b at %H:%M")
-    flash(
-        f"Your meeting with {partner.name} is booked for {when}. "
-        "You both get an invitation by email.",
-        "success",
+    invited = (
+        "You both get an invitation by email."
+        if mail.is_configured(current_app.config)
+        else "Add it to your calendar from this page."
     )
+    flash(f"Your meeting with {partner.name} is booked for {when}. {invited}", "success")
     return back
 
 
