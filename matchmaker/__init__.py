@@ -27,7 +27,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config.from_mapping(config)
     check_production_safety(app.config)
 
-    from . import cli, errors, models, security  # noqa: F401 - models register their tables
+    from . import cli, errors, logs, models, security  # noqa: F401 - models register their tables
     from .extensions import bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(attendee_bp)
     security.init_app(app)
     errors.init_app(app)
+    logs.init_app(app)
     cli.init_app(app)
 
     from .templating import init_app as init_templating

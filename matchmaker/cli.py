@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from . import importing, jobs, suggestions
+from . import importing, job_queue, jobs, suggestions
 from .attendees import import_records
 from .demo import DEMO_EVENT_SLUG, create_demo_event, demo_people
 from .extensions import db
@@ -154,7 +154,10 @@ def match_command(event_ref: str) -> None:
                 bar.update(step)
                 shown[0] += step
 
-        job = jobs.run_now(event.id, suggestions.MATCHING, on_report=report)
+        try:
+            job = jobs.run_now(event.id, suggestions.MATCHING, on_report=report)
+        except jobs.JobBusy as busy:
+            raise click.ClickException(f"{busy}; wait for it to finish") from None
         bar.update(100 - shown[0])
     figures = job.figures
     click.echo(
@@ -246,6 +249,19 @@ def _safe_filename(email: str) -> str:
     return "".join(c if c.isalnum() or c in "@._+-" else "_" for c in email)[:200]
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Run queued jobs and mail from Redis (REDIS_URL); start as many as you like."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if not job_queue.is_configured(app):
+        raise click.ClickException(
+            "REDIS_URL is not set: without it the web process runs jobs itself"
+        )
+    job_queue.work(app, burst=burst, on_call_killed=jobs.call_killed)
+
+
 def init_app(app: Flask) -> None:
     for command in (
         demo_command,
@@ -257,5 +273,6 @@ def init_app(app: Flask) -> None:
         suggest_command,
         schedule_command,
         export_calendars_command,
+        worker_command,
     ):
         app.cli.add_command(command)

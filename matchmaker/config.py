@@ -59,6 +59,11 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE")),
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "BACKGROUND_JOBS": _bool(env.get("BACKGROUND_JOBS"), default=True),
+        # With Redis, jobs and mail go to a queue that `flask worker` processes run (RQ);
+        # without it the web process runs them in threads.
+        "REDIS_URL": env.get("REDIS_URL", "").strip(),
+        "JOB_QUEUE_NAME": env.get("JOB_QUEUE_NAME", "matchmaker"),
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
         # This many wrong passwords for one email within the window lock it for a while.
         "SIGN_IN_LOCKOUT_FAILURES": int(env.get("SIGN_IN_LOCKOUT_FAILURES", "10")),
         "SIGN_IN_LOCKOUT_WINDOW_MINUTES": int(env.get("SIGN_IN_LOCKOUT_WINDOW_MINUTES", "15")),

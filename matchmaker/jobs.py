@@ -4,32 +4,56 @@ A job kind is a function registered with :func:`task`; it gets the event id, the
 parameters and a :class:`Progress` to report through, and returns the figures kept on the
 row (it may commit its own work first, e.g. to send mail about it). This module
 knows nothing about what the kinds do. :func:`start` queues a job for an event (or returns
-the one of that kind already under way) and runs it in a background thread when the app
-allows it, else before returning; :func:`run_now` runs one in the caller, for the command
-line. A job whose worker disappeared (a restart, a crash) is failed once it is older than
-:data:`STALE_AFTER`, so it never blocks the next one for good.
+the one of that kind already under way); :func:`run_now` runs one in the caller, for the
+command line.
+
+Where a job runs: with ``REDIS_URL`` set, in a worker process (:mod:`matchmaker.job_queue`),
+so it outlives a web restart; a worker that dies under a job has it run once more
+(:data:`MAX_RUNS`), then failed with :data:`LOST_MESSAGE`. Without Redis, in a thread of
+the web process when ``BACKGROUND_JOBS`` is on, else before :func:`start` returns.
+
+One job of a kind at a time per event: a partial unique index on the row's (event, kind)
+while it is queued or running refuses a second one, whichever process asks, and a run first
+claims its row (queued to running), so a call delivered twice runs once. A job whose worker
+disappeared is failed when a page looks at it (:func:`fail_if_stale`): on Redis as soon as
+the queue says its call is gone or its worker stopped beating, in-process once it has waited
+or run longer than :data:`STALE_AFTER_MINUTES`, so it never blocks the next one for good.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
+from . import job_queue
 from .choices import ACTIVE_JOB_STATUSES, JobStatus
 from .extensions import db
 from .models import Job, utcnow
 
-# A job still queued or running after this long has lost its worker: matching 100,000
-# attendees, the longest job, takes about two minutes.
+log = logging.getLogger(__name__)
+
+# In-process, a job still queued or running after this long has lost its thread (a restart):
+# matching 100,000 attendees, the longest job, takes about two minutes.
 STALE_AFTER_MINUTES = 30
+# A job is started at most this many times: once, and once more if its worker died under it.
+MAX_RUNS = 2
 PROGRESS_EVERY_SECONDS = 0.5
 STALE_MESSAGE = "The job stopped without finishing (the server may have restarted). Start it again."
 FAILED_MESSAGE = "The job failed because of an error on our side. Please try again."
+RETRY_MESSAGE = "The worker running this job stopped; starting it again…"
+LOST_MESSAGE = (
+    "The job stopped twice without finishing (its worker was stopped or ran out of memory). "
+    "Start it again; if it stops again, tell the site's administrators."
+)
+QUEUE_DOWN_MESSAGE = "The job could not be queued (the job queue is unreachable). Please try again."
 
 Handler = Callable[[int, dict[str, Any], "Progress"], dict[str, Any]]
 _HANDLERS: dict[str, tuple[Handler, str]] = {}
@@ -37,6 +61,14 @@ _HANDLERS: dict[str, tuple[Handler, str]] = {}
 
 class JobFailed(Exception):
     """Raised by a task to fail its job with a message the organizer can act on."""
+
+
+class JobBusy(Exception):
+    """A job of this kind is already under way for the event."""
+
+    def __init__(self, job: Job) -> None:
+        super().__init__(f"a {job.kind} job (#{job.id}) is already under way for this event")
+        self.job = job
 
 
 def task(kind: str, *, failure: str = FAILED_MESSAGE) -> Callable[[Handler], Handler]:
@@ -93,9 +125,21 @@ def latest(event_id: int, kind: str) -> Job | None:
     )
 
 
+def call_id(job_id: int) -> str:
+    """The id of the job's call in the Redis queue."""
+    return f"matchmaker-job-{job_id}"
+
+
 def is_stale(job: Job) -> bool:
-    age = utcnow() - job.created_at
-    return job.status in ACTIVE_JOB_STATUSES and age.total_seconds() > STALE_AFTER_MINUTES * 60
+    """Whether a queued or running job has lost whatever was to run it."""
+    if job.status not in ACTIVE_JOB_STATUSES:
+        return False
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if job_queue.is_configured(app):
+        return bool(job_queue.is_lost(app, call_id(job.id), job.created_at))
+    since = job.started_at if job.status == JobStatus.RUNNING and job.started_at else None
+    age = utcnow() - (since or job.created_at)
+    return age.total_seconds() > STALE_AFTER_MINUTES * 60
 
 
 def fail_if_stale(job: Job) -> bool:
@@ -127,8 +171,18 @@ def _active(event_id: int, kind: str) -> Job | None:
 
 
 def _queue(event_id: int, kind: str, params: dict[str, Any] | None) -> Job:
+    """Add a queued job, or raise :class:`JobBusy` with the one of its kind under way.
+
+    The database decides between two processes asking at the same moment: the unique index
+    on active (event, kind) refuses the second row.
+    """
     if kind not in _HANDLERS:
         raise KeyError(f"unknown job kind {kind!r}")
+    active = _active(event_id, kind)
+    if active is not None:
+        if not fail_if_stale(active):
+            raise JobBusy(active)
+        db.session.commit()
     job = Job(
         event_id=event_id,
         kind=kind,
@@ -137,22 +191,86 @@ def _queue(event_id: int, kind: str, params: dict[str, Any] | None) -> Job:
         params=dict(params or {}),
     )
     db.session.add(job)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        active = _active(event_id, kind)
+        if active is None:
+            raise
+        raise JobBusy(active) from None
     return job
 
 
 def start(event_id: int, kind: str, params: dict[str, Any] | None = None) -> Job:
     """Queue a job of ``kind`` for the event, or return the one already under way."""
-    active = _active(event_id, kind)
-    if active is not None and not fail_if_stale(active):
-        return active
-    job = _queue(event_id, kind, params)
+    try:
+        job = _queue(event_id, kind, params)
+    except JobBusy as busy:
+        return busy.job
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("BACKGROUND_JOBS"):
+    if job_queue.is_configured(app):
+        _enqueue(app, job)
+    elif app.config.get("BACKGROUND_JOBS"):
         threading.Thread(target=_run_in_app, args=(app, job.id), daemon=True).start()
     else:
         run(job.id)
     return job
+
+
+def _enqueue(app: Flask, job: Job) -> None:
+    try:
+        job_queue.enqueue(
+            app,
+            perform,
+            job.id,
+            call_id=call_id(job.id),
+            retries=MAX_RUNS - 1,
+            on_failure=_call_failed,
+            meta={"job_id": job.id},
+        )
+    except RedisError:
+        log.exception("%s job %s could not be queued", job.kind, job.id)
+        job.status, job.finished_at, job.message = JobStatus.FAILED, utcnow(), QUEUE_DOWN_MESSAGE
+        db.session.commit()
+
+
+def perform(job_id: int) -> None:
+    """What a worker runs for a job queued in Redis."""
+    with job_queue.app_context():
+        run(job_id)
+
+
+def call_killed(call: Any) -> None:
+    """A worker's child died under a job's call (killed, out of memory): RQ runs it again if
+    it has a run left, else it stays failed; the row says which to the organizer."""
+    _lost(call, will_retry=call.should_retry)
+
+
+def _call_failed(call: Any, connection: Any, *error: Any) -> None:
+    """RQ's failure callback: the call raised (jobs record their own errors, so the database
+    or the worker itself failed) or RQ found it abandoned by a worker that died."""
+    with job_queue.app_context():
+        _lost(call, will_retry=call.should_retry)
+
+
+def _lost(call: Any, *, will_retry: bool) -> None:
+    job = db.session.get(Job, (call.meta or {}).get("job_id", -1))
+    if job is None or job.status not in ACTIVE_JOB_STATUSES:
+        return
+    log.warning(
+        "job kind=%s id=%s event=%s lost its worker%s",
+        job.kind,
+        job.id,
+        job.event_id,
+        "; running it again" if will_retry else "",
+    )
+    if will_retry and job.attempts < MAX_RUNS:
+        job.status, job.message = JobStatus.QUEUED, RETRY_MESSAGE
+    else:
+        job.status, job.finished_at, job.message = JobStatus.FAILED, utcnow(), LOST_MESSAGE
+        _log_end(job)
+    db.session.commit()
 
 
 def run_now(
@@ -161,7 +279,10 @@ def run_now(
     params: dict[str, Any] | None = None,
     on_report: Callable[[float, str], None] | None = None,
 ) -> Job:
-    """Run a job of ``kind`` in the caller (the command line), recorded like any other."""
+    """Run a job of ``kind`` in the caller (the command line), recorded like any other.
+
+    Raises :class:`JobBusy` when one of that kind is already under way for the event.
+    """
     job = _queue(event_id, kind, params)
     run(job.id, on_report=on_report, reraise=True)
     return db.session.get(Job, job.id)
@@ -181,13 +302,15 @@ def run(
     on_report: Callable[[float, str], None] | None = None,
     reraise: bool = False,
 ) -> None:
-    """Run a queued job to its end, recording running, done (with figures) or failed."""
+    """Run a queued job to its end, recording running, done (with figures) or failed.
+
+    Does nothing when the job is no longer queued (another worker took it, or it ended).
+    """
+    if not _claim(job_id):
+        return
     job = db.session.get(Job, job_id)
     handler, failure = _HANDLERS[job.kind]
     params = dict(job.params or {})
-    job.status, job.progress, job.message = JobStatus.RUNNING, 0.0, "Starting…"
-    job.started_at = utcnow()
-    db.session.commit()
     try:
         figures = handler(job.event_id, params, Progress(job_id, on_report))
     except Exception as error:  # noqa: BLE001 - the row records any failure for the organizer
@@ -196,7 +319,9 @@ def run(
         job.status, job.finished_at = JobStatus.FAILED, utcnow()
         job.message = str(error) if isinstance(error, JobFailed) else failure
         db.session.commit()
-        current_app.logger.exception("%s job %s failed", job.kind, job_id)
+        if not isinstance(error, JobFailed):
+            log.exception("%s job %s failed", job.kind, job_id)
+        _log_end(job)
         if reraise:
             raise
         return
@@ -205,3 +330,49 @@ def run(
     job.figures = figures
     job.finished_at = utcnow()
     db.session.commit()
+    _log_end(job)
+
+
+def _claim(job_id: int) -> bool:
+    """Move the job from queued to running and count the run; False when it was not queued.
+
+    A job already started :data:`MAX_RUNS` times is failed instead of run again.
+    """
+    claimed = db.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == JobStatus.QUEUED, Job.attempts < MAX_RUNS)
+        .values(
+            status=JobStatus.RUNNING,
+            progress=0.0,
+            message="Starting…",
+            started_at=utcnow(),
+            attempts=Job.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    if claimed:
+        return True
+    job = db.session.get(Job, job_id)
+    if job is not None and job.status == JobStatus.QUEUED:
+        job.status, job.finished_at, job.message = JobStatus.FAILED, utcnow(), LOST_MESSAGE
+        db.session.commit()
+        _log_end(job)
+    elif job is not None:
+        log.info("job kind=%s id=%s is %s already; not run again", job.kind, job.id, job.status)
+    return False
+
+
+def _log_end(job: Job) -> None:
+    """One line per job, when it ends."""
+    since = job.started_at or job.created_at
+    seconds = (job.finished_at - since).total_seconds() if job.finished_at and since else 0.0
+    log.info(
+        "job kind=%s id=%s event=%s status=%s runs=%s seconds=%.2f",
+        job.kind,
+        job.id,
+        job.event_id,
+        job.status,
+        job.attempts,
+        seconds,
+    )

@@ -3,9 +3,10 @@
 A booking must never fail or wait because a mail server is slow or down, so nothing here is
 sent inside a request: :func:`queue_email` adds an :class:`OutboxMessage` to the caller's
 transaction (the mail exists exactly when the booking does), and :func:`send_pending` sends
-what is due, from a background thread (:func:`send_in_background`) or from cron
-(``flask send-mail``). A failed send is retried with growing delays and, after
-``MAX_ATTEMPTS``, marked "failed" for the organizer to see (:func:`outbox_summary`).
+what is due, from a worker of the Redis queue or a background thread of the web process
+(:func:`send_in_background`), or from cron (``flask send-mail``). A failed send is retried
+with growing delays and, after ``MAX_ATTEMPTS``, marked "failed" for the organizer to see
+(:func:`outbox_summary`).
 
 Calendar mail follows iTIP (RFC 5546) as mail clients expect it: the calendar goes in a
 ``text/calendar; method=...`` alternative, which Outlook, Gmail and Apple Mail show as an
@@ -29,9 +30,11 @@ from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask
+from redis.exceptions import RedisError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, scoped_session
 
+from . import job_queue
 from .choices import MailStatus
 from .extensions import db
 from .models import OutboxMessage
@@ -362,17 +365,61 @@ class _Worker:
 
 
 def send_in_background(app: Flask) -> threading.Thread | None:
-    """Send due mail soon, in a daemon thread, without making the request wait.
+    """Send due mail soon, without making the request wait.
 
-    Call it after the transaction that queued the mail has committed. Does nothing (and
-    returns None) unless ``BACKGROUND_JOBS`` is true; tests and cron-only setups turn it off.
+    Call it after the transaction that queued the mail has committed. With Redis
+    configured, a worker sends it (:func:`send_queued`) and returns None; otherwise a daemon
+    thread of this process does, unless ``BACKGROUND_JOBS`` is off (tests and cron-only
+    setups), when nothing happens and None is returned.
     """
+    if job_queue.is_configured(app):
+        _queue_sending(app)
+        return None
     if not app.config.get("BACKGROUND_JOBS"):
         return None
     worker = app.extensions.get("matchmaker_mail")
     if worker is None:
         worker = app.extensions.setdefault("matchmaker_mail", _Worker(app))
     return worker.request()
+
+
+# While this key exists a sending call is queued and has not yet picked its batch, so
+# another request need not queue one (as the thread above takes one more pass). It expires
+# in case that call is lost.
+SENDING_WANTED_KEY = "matchmaker:mail:sending-wanted"
+SENDING_WANTED_SECONDS = 600
+RETRY_CALL_ID = "matchmaker-mail-retry"
+
+
+def _queue_sending(app: Flask) -> None:
+    try:
+        redis = job_queue.connection(app)
+        if redis.set(SENDING_WANTED_KEY, "1", nx=True, ex=SENDING_WANTED_SECONDS):
+            job_queue.enqueue(app, send_queued)
+    except RedisError:
+        log.exception("could not queue sending the mail outbox; cron or the next booking retries")
+
+
+def send_queued() -> None:
+    """What a worker runs to send the outbox: what is due now, then a call queued for when
+    the next retry is due, so retries wait in the queue's scheduler rather than in a loop.
+    """
+    with job_queue.app_context() as app:
+        job_queue.connection(app).delete(SENDING_WANTED_KEY)
+        report = send_pending(db.session, app.config)
+        log.info("queued mail: %s", report)
+        if not report.configured:
+            return  # nothing leaves until MAIL_SERVER is set; the next booking asks again
+        due = db.session.scalar(
+            select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
+        )
+        if due is None:
+            return
+        due = due if due.tzinfo else due.replace(tzinfo=UTC)
+        if due <= datetime.now(UTC):
+            _queue_sending(app)  # more was due than one batch holds
+        else:
+            job_queue.enqueue(app, send_queued, call_id=RETRY_CALL_ID, at=due)
 
 
 def _claim(session: SessionLike, message_id: int, seen_attempts: int, now: datetime) -> bool:

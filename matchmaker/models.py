@@ -336,10 +336,22 @@ class Job(db.Model):
     the page waiting on it shows.
 
     ``kind`` names the task ("matching", "scheduling"); ``params`` are its inputs and
-    ``figures`` its result, both JSON.
+    ``figures`` its result, both JSON. ``attempts`` counts the times a worker started it.
+    At most one job of a kind is queued or running for an event: the partial unique index
+    is that lock, for every web and worker process at once.
     """
 
     __tablename__ = "job"
+    __table_args__ = (
+        Index(
+            "uq_job_event_kind_active",
+            "event_id",
+            "kind",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
@@ -349,6 +361,7 @@ class Job(db.Model):
     message: Mapped[str] = mapped_column(Text, default="")
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -50,6 +50,18 @@ def database_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
+def redis_url() -> str:
+    """The Redis server that scripts/test starts (TEST_REDIS_URL), emptied for the test."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    require(bool(url), "TEST_REDIS_URL is not set (scripts/test starts a redis-server)")
+    from redis import Redis
+
+    with Redis.from_url(url) as redis:
+        redis.flushdb()
+    return url
+
+
+@pytest.fixture
 def app_overrides() -> dict:
     """Extra configuration for the `app` fixture; a test module overrides it to add its own."""
     return {}
@@ -64,6 +76,8 @@ def app(database_url: str, tmp_path: Path, app_overrides: dict) -> Iterator[Flas
             "SQLALCHEMY_DATABASE_URI": database_url,
             "SERVER_NAME": None,
             "BACKGROUND_JOBS": False,
+            # Jobs run in the test's own process unless a test gives a Redis queue.
+            "REDIS_URL": "",
             # Rate limits are tested on their own (test_security.py); elsewhere a test may
             # sign in or open pages as often as it needs.
             "RATELIMIT_ENABLED": False,
