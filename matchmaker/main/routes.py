@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user
+from sqlalchemy.exc import SQLAlchemyError
 
+from .. import job_queue
 from ..extensions import db
 from ..models import Event
 
@@ -24,5 +26,20 @@ def index():
 
 @bp.route("/healthz")
 def health():
-    db.session.execute(db.select(1))
-    return {"status": "ok"}
+    """For load balancers and monitors: 200 when the database and the job queue answer,
+    503 otherwise. Names no host, address or error text."""
+    report = {"status": "ok", "database": "ok", "queue": "in-process"}
+    try:
+        db.session.execute(db.select(1))
+    except SQLAlchemyError:
+        db.session.rollback()
+        report["database"] = "unavailable"
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if job_queue.is_configured(app):
+        queue = job_queue.health(app)
+        report["queue"] = "ok" if queue["ok"] else "unavailable"
+        if queue["ok"]:
+            report["workers"], report["waiting"] = queue["workers"], queue["waiting"]
+    healthy = report["database"] == "ok" and report["queue"] != "unavailable"
+    report["status"] = "ok" if healthy else "unavailable"
+    return report, 200 if healthy else 503
