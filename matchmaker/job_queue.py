@@ -42,9 +42,6 @@ KEEP_FAILED_SECONDS = 7 * 24 * 60 * 60
 # A running call whose worker has sent no heartbeat for this long has lost its worker.
 # Workers beat every 30 seconds and RQ gives up on one after 90.
 LOST_AFTER = timedelta(minutes=5)
-# Between committing a job's row and enqueueing its call there is a moment in which Redis
-# does not know it yet; a call missing for longer than this is lost.
-ENQUEUE_GRACE = timedelta(minutes=1)
 CONNECT_TIMEOUT_SECONDS = 2
 
 _EXTENSION = "matchmaker_job_queue"
@@ -120,17 +117,17 @@ def fetch(app: Flask, call_id: str) -> QueuedCall | None:
         return None
 
 
-def is_lost(app: Flask, call_id: str, queued_at: datetime) -> bool | None:
+def is_lost(app: Flask, call_id: str) -> bool | None:
     """Whether the call for a job that the database still shows as queued or running has
-    lost its worker for good: Redis no longer has it, it ended without the job recording
-    its end, or its worker stopped beating. None when Redis cannot be asked.
+    lost its worker for good: it ended without the job recording its end, or its worker
+    stopped beating. None when Redis does not know the call or cannot be asked.
 
     A call that waits in the queue is not lost however long it waits: a worker will take it.
     """
     try:
         call = fetch(app, call_id)
         if call is None:
-            return _now() - queued_at > ENQUEUE_GRACE
+            return None
         status = call.get_status(refresh=False)
         if status in FINISHED_STATES:
             return True

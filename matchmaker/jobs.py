@@ -16,8 +16,8 @@ One job of a kind at a time per event: a partial unique index on the row's (even
 while it is queued or running refuses a second one, whichever process asks, and a run first
 claims its row (queued to running), so a call delivered twice runs once. A job whose worker
 disappeared is failed when a page looks at it (:func:`fail_if_stale`): on Redis as soon as
-the queue says its call is gone or its worker stopped beating, in-process once it has waited
-or run longer than :data:`STALE_AFTER_MINUTES`, so it never blocks the next one for good.
+the queue says its call ended or its worker stopped beating, otherwise once it has waited or
+run longer than :data:`STALE_AFTER_MINUTES`, so it never blocks the next one for good.
 """
 
 from __future__ import annotations
@@ -131,12 +131,19 @@ def call_id(job_id: int) -> str:
 
 
 def is_stale(job: Job) -> bool:
-    """Whether a queued or running job has lost whatever was to run it."""
+    """Whether a queued or running job has lost whatever was to run it.
+
+    On Redis the queue says, from the job's call and its worker's heartbeat. Where it cannot
+    (no Redis, a job run from the command line, a call Redis lost or Redis unreachable), a
+    job is stale once it has waited, or run, longer than :data:`STALE_AFTER_MINUTES`.
+    """
     if job.status not in ACTIVE_JOB_STATUSES:
         return False
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if job_queue.is_configured(app):
-        return bool(job_queue.is_lost(app, call_id(job.id), job.created_at))
+        lost = job_queue.is_lost(app, call_id(job.id))
+        if lost is not None:
+            return lost
     since = job.started_at if job.status == JobStatus.RUNNING and job.started_at else None
     age = utcnow() - (since or job.created_at)
     return age.total_seconds() > STALE_AFTER_MINUTES * 60

@@ -263,9 +263,24 @@ def test_a_job_waiting_in_the_queue_is_not_stale_however_long_it_waits(app, even
         db.session.commit()
         assert job.status == "queued" and not jobs.fail_if_stale(job)
         assert jobs.under_way(event_id) == [job]
-        # Redis lost the call (flushed, or it ended without the job recording it).
-        job_queue.connection(app).flushdb()
+        # The call ended without the job recording its end (the run's last commit failed).
+        job_queue.fetch(app, jobs.call_id(job.id)).set_status("failed")
         assert jobs.fail_if_stale(job) and job.message == jobs.STALE_MESSAGE
+
+
+@pytest.mark.parametrize(("minutes", "stale"), [(5, False), (31, True)])
+def test_a_job_redis_does_not_know_is_stale_after_half_an_hour(app, event_id, minutes, stale):
+    """A job run by `flask match`, or one whose call Redis lost: nothing to ask but its age."""
+    with app.app_context():
+        job = Job(
+            event_id=event_id,
+            kind=NAP,
+            status="running",
+            started_at=utcnow() - timedelta(minutes=minutes),
+        )
+        db.session.add(job)
+        db.session.commit()
+        assert jobs.is_stale(job) is stale
 
 
 def test_a_running_job_whose_worker_stopped_beating_is_stale(app, event_id, tmp_path):
