@@ -53,6 +53,8 @@ LOST_MESSAGE = (
     "The job stopped twice without finishing (its worker was stopped or ran out of memory). "
     "Start it again; if it stops again, tell the site's administrators."
 )
+CANCELLING_MESSAGE = "Cancelled by the organizer."
+CANCELLED_MESSAGE = "Cancelled by the organizer; what it had not saved yet was undone."
 QUEUE_DOWN_MESSAGE = "The job could not be queued (the job queue is unreachable). Please try again."
 
 Handler = Callable[[int, dict[str, Any], "Progress"], dict[str, Any]]
@@ -61,6 +63,10 @@ _HANDLERS: dict[str, tuple[Handler, str]] = {}
 
 class JobFailed(Exception):
     """Raised by a task to fail its job with a message the organizer can act on."""
+
+
+class JobCancelled(Exception):
+    """The organizer cancelled the job; raised at its next progress report."""
 
 
 class JobBusy(Exception):
@@ -106,7 +112,13 @@ class Progress:
         if message:
             values["message"] = message
         with db.engine.begin() as connection:
-            connection.execute(update(Job).where(Job.id == self.job_id).values(**values))
+            still_running = connection.execute(
+                update(Job)
+                .where(Job.id == self.job_id, Job.status == JobStatus.RUNNING)
+                .values(**values)
+            ).rowcount
+        if not still_running:
+            raise JobCancelled(self.job_id)
 
 
 def _holds_sqlite_write_lock() -> bool:
@@ -320,6 +332,13 @@ def run(
     params = dict(job.params or {})
     try:
         figures = handler(job.event_id, params, Progress(job_id, on_report))
+    except JobCancelled:
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.message = CANCELLED_MESSAGE
+        db.session.commit()
+        _log_end(job)
+        return
     except Exception as error:  # noqa: BLE001 - the row records any failure for the organizer
         db.session.rollback()
         job = db.session.get(Job, job_id)
@@ -333,11 +352,31 @@ def run(
             raise
         return
     job = db.session.get(Job, job_id)
-    job.status, job.progress, job.message = JobStatus.DONE, 1.0, "Done."
+    db.session.refresh(job)  # a cancel that came after the last progress report was too late
+    late = job.status == JobStatus.CANCELLED
+    job.status, job.progress = JobStatus.DONE, 1.0
+    job.message = "Done (it had finished before it could be cancelled)." if late else "Done."
     job.figures = figures
     job.finished_at = utcnow()
     db.session.commit()
     _log_end(job)
+
+
+def cancel(job: Job) -> bool:
+    """Cancel a queued or running job (commits); False when it had already ended.
+
+    A queued job never starts. A running one stops at its next progress report and what it
+    had not saved yet is rolled back; work a job commits as it goes stays.
+    """
+    cancelled = db.session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status.in_(ACTIVE_JOB_STATUSES))
+        .values(status=JobStatus.CANCELLED, finished_at=utcnow(), message=CANCELLING_MESSAGE)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    db.session.refresh(job)
+    return bool(cancelled)
 
 
 def _claim(job_id: int) -> bool:

@@ -39,3 +39,16 @@ def runs(path) -> list[int]:  # noqa: ANN001
             return [int(line) for line in lines if line.strip()]
     except FileNotFoundError:
         return []
+
+
+STEPS = "test-steps"
+
+
+@jobs.task(STEPS)
+def steps(event_id: int, params: dict, progress: jobs.Progress) -> dict:
+    """Reports progress every 0.1 s for ``params["steps"]`` steps (a job one can cancel)."""
+    total = int(params.get("steps", 50))
+    for step in range(total):
+        progress(step / total, f"Step {step + 1} of {total}")
+        time.sleep(0.1)
+    return {"steps": total}

@@ -12,8 +12,8 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from conftest import make_event, make_organizer
-from job_kinds import BROKEN, NAP, runs
+from conftest import make_event, make_organizer, post_form
+from job_kinds import BROKEN, NAP, STEPS, runs
 from sqlalchemy.exc import IntegrityError
 
 from matchmaker import jobs
@@ -226,3 +226,77 @@ def test_in_process_a_job_is_stale_after_half_an_hour_of_waiting_or_running(
         assert jobs.fail_if_stale(job) is stale
         if stale:
             assert job.message == jobs.STALE_MESSAGE
+
+
+def test_a_queued_job_that_is_cancelled_never_runs(app, event_id, tmp_path):
+    with app.app_context():
+        job = jobs._queue(event_id, NAP, nap_params(tmp_path))
+        assert jobs.cancel(job) and job.status == "cancelled"
+        jobs.run(job.id)
+        assert runs(tmp_path / "runs.txt") == []
+        assert db.session.get(Job, job.id).status == "cancelled"
+        assert not jobs.cancel(job)  # already ended
+        assert jobs.start(event_id, NAP, nap_params(tmp_path)).status == "done"  # lock freed
+
+
+def test_a_running_job_stops_at_its_next_progress_report(app, event_id):
+    with app.app_context():
+        job_id = jobs._queue(event_id, STEPS, {"steps": 100}).id
+
+    def work() -> None:
+        with app.app_context():
+            jobs.run(job_id)
+            db.session.remove()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    with app.app_context():
+        for _ in range(100):
+            db.session.expire_all()
+            if db.session.get(Job, job_id).status == "running":
+                break
+            threading.Event().wait(0.05)
+        assert jobs.cancel(db.session.get(Job, job_id))
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status == "cancelled" and job.message == jobs.CANCELLED_MESSAGE
+        assert job.figures == {} and job.progress < 0.5
+
+
+def test_the_organizer_cancels_matching_from_its_page(app, client, auth, event_id):
+    with app.app_context():
+        job = Job(event_id=event_id, kind="matching", status="running", progress=0.3)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    auth.login()
+    page = client.get(f"/organizer/events/{event_id}/matching").get_data(as_text=True)
+    assert "Cancel matching" in page
+    response = post_form(
+        client,
+        f"/organizer/events/{event_id}/jobs/{job_id}/cancel",
+        {},
+        form_url=f"/organizer/events/{event_id}/matching",
+        follow_redirects=True,
+    )
+    assert "Cancelled by the organizer" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == "cancelled"
+
+
+def test_another_organizer_cannot_cancel_a_job(app, client, auth, event_id):
+    with app.app_context():
+        job = Job(event_id=event_id, kind="matching", status="running")
+        db.session.add(job)
+        make_organizer("other@example.com")
+        db.session.commit()
+        job_id = job.id
+    auth.login("other@example.com")
+    response = post_form(
+        client, f"/organizer/events/{event_id}/jobs/{job_id}/cancel", {}, form_url="/organizer/"
+    )
+    assert response.status_code == 404
+    with app.app_context():
+        assert db.session.get(Job, job_id).status == "running"

@@ -34,4 +34,4 @@ def own_attendee(event: Event, attendee_id: int) -> Attendee:
 
 
 
-from . import attendees, events, imports, matching, schedule  # noqa: E402, F401 - register the views
+from . import attendees, events, imports, jobs, matching, schedule  # noqa: E402, F401 - register the views

@@ -1,0 +1,28 @@
+"""Cancelling a background job of the organizer's event (matching, auto-schedule, import)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, url_for
+
+from .. import jobs
+from ..extensions import db
+from ..models import Job
+from . import bp, own_event
+from .forms import ConfirmForm
+
+# Where each kind of job shows its progress, to go back to after cancelling it.
+PAGES = {"matching": "organizer.matching", "scheduling": "organizer.schedule"}
+
+
+@bp.route("/events/<int:event_id>/jobs/<int:job_id>/cancel", methods=["POST"])
+def cancel_job(event_id: int, job_id: int):
+    event = own_event(event_id)
+    job = db.session.get(Job, job_id)
+    if job is None or job.event_id != event.id:
+        abort(404)
+    if ConfirmForm().validate_on_submit():
+        if jobs.cancel(job):
+            flash("Cancelled. Anything it had not saved yet is undone.", "info")
+        else:
+            flash("That job had already finished.", "info")
+    return redirect(url_for(PAGES.get(job.kind, "organizer.event"), event_id=event.id))
