@@ -12,7 +12,7 @@ Auto-scheduling a large event takes a minute, so it runs as a job of kind "sched
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,7 +21,7 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import invites, jobs, mail, scheduling
+from . import feedback, invites, jobs, mail, scheduling
 from .adapters import scheduling_person
 from .choices import Answer, MeetingStatus, SchedulingMode
 from .events import render_virtual_link
@@ -205,7 +205,11 @@ Progress = Callable[[float, str], None]
 
 
 def auto_schedule_event(
-    event: Event, *, confirmed_only: bool = False, progress: Progress | None = None
+    event: Event,
+    *,
+    confirmed_only: bool = False,
+    progress: Progress | None = None,
+    priority: Mapping[int, float] | None = None,
 ) -> AutoScheduleReport:
     """Schedule the whole event at once from its answers and suggestions.
 
@@ -216,6 +220,12 @@ def auto_schedule_event(
     are booked. Existing meetings stay, and a pair that already has one (even outside
     today's slots) gets no second. `progress(share, message)` hears how far it got. The
     caller commits.
+
+    ``priority`` maps attendee ids to factors on the score of every pair they are in
+    (missing ids count 1); by default it is :func:`feedback.scheduling_priority`, which
+    lowers people whom several partners reported as not coming. The scheduler places
+    higher scores first once everyone has a meeting, so a lower factor means booked later.
+    Meetings keep the pair's own score.
     """
     report = progress or (lambda share, message: None)
     report(0.0, "Reading suggestions and meetings…")
@@ -238,6 +248,12 @@ def auto_schedule_event(
     people = _people(event, attendees=attendees)
     slots = event_slots(event)
     report(0.05, "Finding the best slots and tables…")
+    factors = feedback.scheduling_priority(event) if priority is None else priority
+
+    def scheduling_pair(row: Suggestion) -> scheduling.Pair:
+        factor = factors.get(row.low_id, 1.0) * factors.get(row.high_id, 1.0)
+        return scheduling.Pair(row.low_id, row.high_id, row.score * factor)
+
     existing = _bookings(meetings, slots)
     limit = event.max_meetings_per_attendee
     passes = [
@@ -247,12 +263,11 @@ def auto_schedule_event(
     bookings: list[scheduling.Booking] = []
     unscheduled: dict[str, int] = {}
     covered = coverable = 0
-    total = 0.0
     for pairs, cap in passes:
         if not pairs:
             continue
         result = scheduling.auto_schedule(
-            [scheduling.Pair(r.low_id, r.high_id, r.score) for r in pairs],
+            [scheduling_pair(r) for r in pairs],
             people,
             slots,
             event.table_names,
@@ -260,7 +275,6 @@ def auto_schedule_event(
             existing=existing + bookings,
         )
         bookings += result.bookings
-        total += result.total_score
         covered, coverable = result.attendees_covered, max(coverable, result.attendees_coverable)
         for item in result.unscheduled:
             unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
@@ -268,7 +282,9 @@ def auto_schedule_event(
     created = []
     for booking in bookings:
         low, high = sorted((booking.a, booking.b))
-        meeting = _new_meeting(event, booking, slots[booking.slot], by_pair[(low, high)].id)
+        row = by_pair[(low, high)]
+        meeting = _new_meeting(event, booking, slots[booking.slot], row.id)
+        meeting.score = row.score
         db.session.add(meeting)
         created.append(meeting)
     db.session.flush()
@@ -282,7 +298,7 @@ def auto_schedule_event(
         meetings=len(created),
         attendees_covered=covered,
         attendees_coverable=coverable,
-        total_score=round(total, 3),
+        total_score=round(sum(m.score for m in created), 3),
         unscheduled=unscheduled,
     )
 

@@ -21,7 +21,9 @@ from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from icalendar import (
+    Alarm,
     Calendar,
+    Event,
     Timezone,
     TimezoneDaylight,
     TimezoneStandard,
@@ -241,6 +243,44 @@ def invite_ics(meeting: CalendarMeeting, *, now: datetime | None = None) -> byte
 def cancellation_ics(meeting: CalendarMeeting, *, now: datetime | None = None) -> bytes:
     """An iTIP CANCEL for the meeting as last sent; see :func:`cancelled` for the SEQUENCE."""
     return build_calendar([cancelled(meeting, now=now)], method="CANCEL", now=now)
+
+
+def follow_up_ics(
+    *,
+    uid: str,
+    summary: str,
+    description: str,
+    day: date,
+    now: datetime,
+    reminder_hour: int = 9,
+) -> bytes:
+    """A reminder to get back in touch: one all-day VEVENT on ``day`` with an alarm at
+    ``reminder_hour`` that morning, free time (TRANSP:TRANSPARENT) so it blocks nothing.
+
+    An all-day event rather than a VTODO: Google Calendar and Outlook drop to-dos when they
+    import a file, and every calendar app shows an all-day event.
+    """
+    if now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware")
+    if not 0 <= reminder_hour < 24:
+        raise ValueError("reminder_hour must be an hour of the day")
+    title = _one_line(summary) or "Follow up"
+    entry = Event()
+    entry.add("summary", title)
+    entry.add("dtstart", day)
+    entry.add("dtend", day + timedelta(days=1))
+    entry.add("dtstamp", now.astimezone(UTC))
+    entry.add("uid", uid)
+    if _text(description).strip():
+        entry.add("description", _text(description))
+    entry.add("transp", "TRANSPARENT")
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", title)
+    alarm.add("trigger", timedelta(hours=reminder_hour))
+    entry.add_component(alarm)
+    head = _calendar_head(None, "", None)
+    return head + entry.to_ical() + _CALENDAR_END
 
 
 def google_calendar_url(meeting: CalendarMeeting) -> str:

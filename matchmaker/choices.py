@@ -71,6 +71,38 @@ SCHEDULING_MODES: dict[str, str] = {
 }
 
 
+class MeetingOutcome(StrEnum):
+    """Did the meeting happen, as one of the two people answers after it ended."""
+
+    MET = "met"
+    NO_SHOW = "no_show"  # the other person did not come
+    MISSED = "missed"  # I could not make it
+
+
+MEETING_OUTCOMES: dict[str, str] = {
+    MeetingOutcome.MET: "Yes, we met",
+    MeetingOutcome.NO_SHOW: "They didn't come",
+    MeetingOutcome.MISSED: "I couldn't make it",
+}
+
+
+class Helped(StrEnum):
+    """Who helped whom in a meeting, from the answering person's side."""
+
+    THEY_HELPED_ME = "they_helped_me"
+    I_HELPED_THEM = "i_helped_them"
+    BOTH = "both"
+    NEITHER = "neither"
+
+
+HELPED: dict[str, str] = {
+    Helped.THEY_HELPED_ME: "They helped me",
+    Helped.I_HELPED_THEM: "I helped them",
+    Helped.BOTH: "We helped each other",
+    Helped.NEITHER: "Neither of us",
+}
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

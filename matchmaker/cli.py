@@ -139,6 +139,26 @@ def send_mail_command(retry_failed: bool, limit: int) -> None:
     click.echo(str(report))
 
 
+@click.command("send-feedback-requests")
+@with_appcontext
+def send_feedback_requests_command() -> None:
+    """Ask both people of each meeting that has ended whether it happened and helped; run it
+    from cron (e.g. every 15 minutes). Each meeting is asked about once."""
+    from flask import current_app
+
+    from . import feedback, mail
+
+    queued = feedback.queue_requests()
+    db.session.commit()
+    click.echo(f"Queued {queued} feedback request{'s' if queued != 1 else ''}.")
+    if not queued:
+        return
+    if mail.is_configured(current_app.config):
+        click.echo(str(mail.send_pending(db.session, current_app.config)))
+    else:
+        click.echo("Mail is not configured (MAIL_SERVER): they wait in the outbox.")
+
+
 @click.command("match")
 @click.argument("event_ref", metavar="EVENT")
 @with_appcontext
@@ -269,6 +289,7 @@ def init_app(app: Flask) -> None:
         create_organizer_command,
         init_db_command,
         send_mail_command,
+        send_feedback_requests_command,
         match_command,
         suggest_command,
         schedule_command,

@@ -69,6 +69,15 @@ def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Re
     return response
 
 
+def vcard_response(text: str, filename: str) -> Response:
+    """A vCard as a download that no browser or proxy keeps: it carries contact details."""
+    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "contact.vcf"
+    response = Response(text.encode("utf-8"), content_type="text/vcard; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.cache_control.no_store = True
+    return response
+
+
 def json_response(data: object, filename: str) -> Response:
     """A JSON document as a download that no browser or proxy keeps: it carries personal data."""
     safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "data.json"

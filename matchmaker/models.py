@@ -26,6 +26,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     and_,
+    case,
+    func,
     or_,
     select,
     text,
@@ -38,6 +40,7 @@ from .choices import (
     AttendeeStatus,
     JobStatus,
     MailStatus,
+    MeetingOutcome,
     MeetingStatus,
     SchedulingMode,
 )
@@ -408,6 +411,8 @@ class Meeting(db.Model):
     sequence: Mapped[int] = mapped_column(Integer, default=0)
     uid: Mapped[str] = mapped_column(String(200), unique=True)
     cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # When both people were emailed the question "did it happen?" (see matchmaker.feedback).
+    feedback_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -437,6 +442,47 @@ class MeetingSeat(db.Model):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     meeting: Mapped[Meeting] = relationship(back_populates="seats")
+
+
+class MeetingFeedback(db.Model):
+    """One person's answer about one of their meetings once it ended: did it happen, was it
+    useful (1-5), who helped whom, would they meet again, and a note for themselves.
+
+    One row per (meeting, person), edited in place. Private to that person: the organizer
+    sees counts, and who reported a no-show (see :mod:`matchmaker.feedback`).
+    """
+
+    __tablename__ = "meeting_feedback"
+    __table_args__ = (UniqueConstraint("meeting_id", "attendee_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"), index=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meeting.id", ondelete="CASCADE"))
+    attendee_id: Mapped[int] = mapped_column(
+        ForeignKey("attendee.id", ondelete="CASCADE"), index=True
+    )
+    outcome: Mapped[str] = mapped_column(String(12))  # a MeetingOutcome
+    usefulness: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    helped: Mapped[str | None] = mapped_column(String(16), nullable=True)  # a Helped
+    meet_again: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+
+    @classmethod
+    def met_pairs(cls, event_id: int):  # noqa: ANN206 - returns a Select
+        """(low_id, high_id) of the event's meetings that happened: someone said they met,
+        and nobody said that it did not happen."""
+        met = func.sum(case((cls.outcome == MeetingOutcome.MET, 1), else_=0))
+        return (
+            select(Meeting.low_id, Meeting.high_id)
+            .join(cls, cls.meeting_id == Meeting.id)
+            .where(Meeting.event_id == event_id, Meeting.status == MeetingStatus.CONFIRMED)
+            .group_by(Meeting.id, Meeting.low_id, Meeting.high_id)
+            .having(met > 0, met == func.count(cls.id))
+        )
 
 
 class OutboxMessage(db.Model):

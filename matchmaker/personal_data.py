@@ -18,7 +18,7 @@ from sqlalchemy import delete, or_, select
 
 from . import bookings, mail, suggestions
 from .extensions import db
-from .models import Attendee, Meeting, OutboxMessage, Suggestion, utcnow
+from .models import Attendee, Meeting, MeetingFeedback, OutboxMessage, Suggestion, utcnow
 
 # Columns that say nothing about the person (row keys) and those that are keys to pages.
 _NOT_PERSONAL = frozenset({"id", "event_id"})
@@ -120,6 +120,32 @@ def _meetings(person: Attendee) -> list[dict[str, Any]]:
     ]
 
 
+def _feedback(person: Attendee) -> list[dict[str, Any]]:
+    """The attendee's own answers after their meetings (a partner's answers are the
+    partner's)."""
+    rows = db.session.scalars(
+        select(MeetingFeedback)
+        .where(MeetingFeedback.attendee_id == person.id)
+        .order_by(MeetingFeedback.id)
+    ).all()
+    meetings = {row.meeting_id: row.meeting for row in rows}
+    names = _partners({m.partner_of(person.id).id for m in meetings.values()})
+    return [
+        {
+            "partner": names.get(meetings[row.meeting_id].partner_of(person.id).id, ""),
+            "meeting_starts_at": _iso(meetings[row.meeting_id].starts_at),
+            "did_it_happen": row.outcome,
+            "usefulness": row.usefulness,
+            "who_helped_whom": row.helped,
+            "would_meet_again": row.meet_again,
+            "note": row.note,
+            "answered_at": _iso(row.created_at),
+            "changed_at": _iso(row.updated_at),
+        }
+        for row in rows
+    ]
+
+
 def _emails(person: Attendee) -> list[dict[str, Any]]:
     """Messages to the attendee. Their calendar attachments repeat the meetings above and
     list both people's addresses, so only the attachment's kind is given."""
@@ -160,6 +186,7 @@ def export_attendee(person: Attendee) -> dict[str, Any]:
         "consent": consent,
         "suggestions": _suggestions(person),
         "meetings": _meetings(person),
+        "feedback": _feedback(person),
         "emails": _emails(person),
     }
 

@@ -21,7 +21,7 @@ from .choices import Answer, AttendeeStatus, JobStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
-from .models import Attendee, Event, Job, Suggestion, utcnow
+from .models import Attendee, Event, Job, MeetingFeedback, Suggestion, utcnow
 
 MATCHING = "matching"  # the job kind that computes an event's suggestions
 BATCH = 5000
@@ -55,13 +55,16 @@ PROFILE_COLUMNS = (
 
 
 def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
-    rows = db.session.execute(
+    """Pairs never to suggest again at the event: one side said "Not for me", or they
+    already met (a meeting that happened, :meth:`MeetingFeedback.met_pairs`)."""
+    declined = db.session.execute(
         select(Suggestion.low_id, Suggestion.high_id).where(
             Suggestion.event_id == event_id,
             Suggestion.either_said(Answer.DECLINED),
         )
     )
-    return frozenset(frozenset(pair) for pair in rows)
+    met = db.session.execute(MeetingFeedback.met_pairs(event_id))
+    return frozenset(frozenset(pair) for rows in (declined, met) for pair in rows)
 
 
 def event_role_rules(event: Event) -> dict[str, frozenset[str]]:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 
-from .choices import ANSWERS, MEETING_MODES, ROLES
+from .choices import ANSWERS, HELPED, MEETING_MODES, MEETING_OUTCOMES, ROLES
 from .matching import format_reason, format_reasons, is_weak
 
 
@@ -42,4 +42,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["width_class"] = width_class
     app.jinja_env.filters["heat_class"] = heat_class
     app.jinja_env.tests["weak_match"] = is_weak
-    app.jinja_env.globals.update(ROLES=ROLES, MEETING_MODES=MEETING_MODES, ANSWERS=ANSWERS)
+    app.jinja_env.globals.update(
+        ROLES=ROLES,
+        MEETING_MODES=MEETING_MODES,
+        ANSWERS=ANSWERS,
+        MEETING_OUTCOMES=MEETING_OUTCOMES,
+        HELPED=HELPED,
+    )

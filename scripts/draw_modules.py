@@ -31,6 +31,7 @@ PURE = (
     "matchmaker.choices",
     "matchmaker.events",
     "matchmaker.adapters",
+    "matchmaker.vcard",
 )
 LAYERS = ("pure algorithms", "services", "blueprints")
 ROOT_LABEL = f"{PACKAGE} (create_app)"

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import calendar_checks
 import pytest
+import vobject
 from calendar_checks import check_calendar, check_structure
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ from matchmaker.calendar import (
     cancellation_ics,
     cancelled,
     event_ics,
+    follow_up_ics,
     google_calendar_url,
     invite_ics,
     meeting_ics,
@@ -586,3 +588,29 @@ def test_direct_vevent_writer_folds_like_icalendar_at_every_position(separator):
         meeting = make_meeting(description=text, location=text, attendees=[(text, "a@example.com")])
         reference = calendar_checks.reference_vevent(meeting, method="REQUEST", now=STAMP).to_ical()
         assert calendar_module._vevent_bytes(meeting, method="REQUEST", now=STAMP) == reference
+
+
+def test_follow_up_reminder_is_an_all_day_entry_with_a_morning_alarm():
+    body = follow_up_ics(
+        uid="follow-up-1@example.org",
+        summary="Follow up with " + NASTY,
+        description="Met at Nordic Founders Day\nContact: ana@example.com",
+        day=date(2027, 1, 15),
+        now=STAMP,
+    )
+    check_structure(body)
+    (entry,) = Calendar.from_ical(body).walk("VEVENT")
+    assert entry.decoded("DTSTART") == date(2027, 1, 15)
+    assert entry.decoded("DTEND") == date(2027, 1, 16)
+    assert str(entry["TRANSP"]) == "TRANSPARENT"
+    assert str(entry["SUMMARY"]) == "Follow up with O'Brien, Jr.; Ltd"
+    (alarm,) = entry.walk("VALARM")
+    assert alarm.decoded("TRIGGER") == timedelta(hours=9)
+    # Read the same by a parser that shares no code with icalendar.
+    event = vobject.readOne(body.decode()).vevent
+    assert event.dtstart.value == date(2027, 1, 15)
+    assert event.description.value.endswith("Contact: ana@example.com")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        follow_up_ics(
+            uid="x", summary="x", description="", day=date(2027, 1, 1), now=datetime(2026, 1, 1)
+        )

@@ -17,6 +17,7 @@ from matchmaker.models import (
     ImportUpload,
     Job,
     Meeting,
+    MeetingFeedback,
     MeetingSeat,
     Suggestion,
     utcnow,
@@ -25,7 +26,8 @@ from matchmaker.models import (
 
 def fill(event: Event) -> None:
     """Some of every kind of row an event has: attendees, suggestions (one pair with a
-    meeting, its seats and invitations), a finished job, an upload, an email of its own."""
+    meeting, its seats, invitations and an answer after it), a finished job, an upload, an
+    email of its own."""
     tag = event.slug
     ana = make_attendee(event, f"ana@{tag}.org", name="Ana", can_help_with=["React"])
     ivan = make_attendee(event, f"ivan@{tag}.org", name="Ivan", looking_for=["React"])
@@ -43,7 +45,13 @@ def fill(event: Event) -> None:
         )
     db.session.commit()
     row = db.session.scalar(select(Suggestion).where(Suggestion.high_id == ivan.id))
-    assert bookings.book_confirmed(row) is not None
+    meeting = bookings.book_confirmed(row)
+    assert meeting is not None
+    db.session.add(
+        MeetingFeedback(
+            event_id=event.id, meeting_id=meeting.id, attendee_id=ana.id, outcome="met"
+        )
+    )
     db.session.add(Job(event_id=event.id, kind="matching", status="done"))
     db.session.add(
         ImportUpload(

@@ -22,4 +22,12 @@ def attendee_by_token(token: str) -> Attendee:
 
 
 
-from . import data, matches, profile, registration, schedule  # noqa: E402, F401 - register the views
+from . import (  # noqa: E402, F401 - register the views
+    data,
+    feedback,
+    matches,
+    network,
+    profile,
+    registration,
+    schedule,
+)

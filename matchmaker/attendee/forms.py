@@ -4,6 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -15,9 +16,10 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..choices import ANSWERS, MEETING_MODES, ROLES, Answer
+from ..choices import ANSWERS, HELPED, MEETING_MODES, MEETING_OUTCOMES, ROLES, Answer
 from ..forms import options, strip, timezone_options
 from ..importing import MAX_LENGTHS, MAX_PHRASES, split_phrases
+from ..network import REMINDER_WEEKS
 
 MAX_PHRASE_LENGTH = MAX_LENGTHS["phrase"]
 
@@ -115,3 +117,78 @@ class DeleteProfileForm(FlaskForm):
     """The confirmation of deleting one's own profile: a button with CSRF protection."""
 
     submit = SubmitField("Delete my profile")
+
+
+USEFULNESS = {
+    1: "1 · not at all",
+    2: "2",
+    3: "3",
+    4: "4",
+    5: "5 · very",
+}
+MEET_AGAIN = {"yes": "Yes", "no": "No"}
+
+
+class OptionalChoice:
+    """An optional radio group: no choice is fine, a choice must be one of the options."""
+
+    def __call__(self, form: FlaskForm, field: RadioField) -> None:
+        if field.data in (None, ""):
+            field.data = None
+            return
+        if field.data not in [choice[0] for choice in field.iter_choices()]:
+            raise ValidationError("Choose one of the options.")
+
+
+class FeedbackForm(FlaskForm):
+    """After a meeting: did it happen; the rest applies when it did."""
+
+    outcome = RadioField(
+        "Did the meeting happen?",
+        choices=options(MEETING_OUTCOMES.items()),
+        validators=[DataRequired(message="Choose whether the meeting happened.")],
+    )
+    usefulness = RadioField(
+        "Was it useful?",
+        choices=options(USEFULNESS.items()),
+        coerce=int,
+        validate_choice=False,
+        validators=[OptionalChoice()],
+    )
+    helped = RadioField(
+        "Who helped whom?",
+        choices=options(HELPED.items()),
+        validate_choice=False,
+        validators=[OptionalChoice()],
+    )
+    meet_again = RadioField(
+        "Would you meet again?",
+        choices=options(MEET_AGAIN.items()),
+        validate_choice=False,
+        validators=[OptionalChoice()],
+    )
+    note = TextAreaField(
+        "A note for yourself (optional)",
+        validators=[Optional(), Length(max=2000)],
+        description="Only you see it, on your pages and in your network.",
+    )
+    submit = SubmitField("Save my answer")
+
+
+class OutcomeForm(FlaskForm):
+    """The one-click card: "did it happen?" from the matches or the schedule page."""
+
+    outcome = RadioField(choices=options(MEETING_OUTCOMES.items()), validators=[DataRequired()])
+    back = HiddenField()
+
+
+class ReminderForm(FlaskForm):
+    """A follow-up reminder for the calendar, some weeks from now."""
+
+    weeks = SelectField(
+        "Remind me in",
+        choices=options((w, f"{w} week{'s' if w != 1 else ''}") for w in REMINDER_WEEKS),
+        coerce=int,
+        default=4,
+    )
+    submit = SubmitField("Download reminder (.ics)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from .. import bookings
+from .. import bookings, feedback, network
 from .. import suggestions as matches
 from ..answering import NotYourSuggestion, answer_suggestion
 from ..choices import Answer
@@ -18,7 +18,10 @@ from .forms import AnswerForm
 def suggestions(token: str):
     person = attendee_by_token(token)
     event = person.event
-    cards = matches.cards_for(person)
+    people = network.network_of(person)
+    # People already met here are in "Meet again" and the network, not among the cards.
+    met = {e.partner.id for c in people.connections for e in c.encounters if e.event.id == event.id}
+    cards = [c for c in matches.cards_for(person) if c.partner.id not in met]
     return render_template(
         "attendee/matches.html",
         event=event,
@@ -30,6 +33,9 @@ def suggestions(token: str):
         # Meetings booked for a pair, shown on its card (assigned ones in speed networking).
         booked={m.suggestion_id: m for m in bookings.attendee_meetings(person)},
         form=AnswerForm(),
+        questions=feedback.open_questions(person),
+        follow_ups=network.follow_ups(person, people),
+        met_before=network.met_before(person, [c.partner for c in cards], people),
     )
 
 

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import or_, select
 
-from .. import answering, bookings, calendar, invites, mail
+from .. import answering, bookings, calendar, feedback, invites, mail
 from ..choices import Answer, MeetingStatus
 from ..exports import calendar_response
 from ..extensions import db
@@ -148,6 +148,8 @@ def schedule(token: str):
         own_zone=_own_zone(person),
         feed_url=feed_url,
         webcal_url=webcal_url,
+        questions=feedback.open_questions(person),
+        answers=feedback.answers_by_meeting(person),
     )
 
 

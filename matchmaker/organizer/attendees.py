@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
-from .. import registration
+from .. import feedback, registration
 from .. import suggestions as matches
 from ..choices import AttendeeStatus
 from ..exports import csv_response
@@ -62,8 +62,15 @@ def approve(event_id: int, attendee_id: int):
 def attendee(event_id: int, attendee_id: int):
     event = own_event(event_id)
     person = own_attendee(event, attendee_id)
+    reports = feedback.no_show_reports(person)
     return render_template(
-        "organizer/attendee.html", event=event, person=person, form=ConfirmForm()
+        "organizer/attendee.html",
+        event=event,
+        person=person,
+        form=ConfirmForm(),
+        no_shows=reports,
+        no_show_reporters=feedback.distinct_reporters(reports),
+        no_show_rule=feedback.NO_SHOW_REPORTERS,
     )
 
 

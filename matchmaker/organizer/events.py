@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func
 
 from .. import attendees as attendee_service
-from .. import event_setup
+from .. import event_setup, feedback
 from ..event_setup import EventDetails, save_event
 from ..events import EventRuleError, EventTimes, SessionWindow, local_to_utc, tables_to_text
 from ..extensions import db
@@ -169,7 +169,14 @@ def edit_event(event_id: int):
 def event(event_id: int):
     event = own_event(event_id)
     stats = attendee_service.event_stats(event)
-    return render_template("organizer/event.html", event=event, stats=stats)
+    return render_template(
+        "organizer/event.html",
+        event=event,
+        stats=stats,
+        after=feedback.event_summary(event),
+        no_shows=feedback.no_shows_at(event),
+        no_show_rule=feedback.NO_SHOW_REPORTERS,
+    )
 
 
 @bp.route("/events/<int:event_id>/delete", methods=["GET", "POST"])
