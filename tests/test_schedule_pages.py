@@ -531,6 +531,8 @@ def test_schedule_follows_daylight_saving_time(app, client, auth):
 
 ORGANIZER_PAGES = [
     "",
+    "?q=Ana",
+    "/online?slot=0",
     "/status",
     "/print",
     "/tables/Table 1/print",

@@ -4,72 +4,25 @@ and the mail outbox."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import bookings, calendar, invites, jobs, mail
+from .. import bookings, calendar, invites, jobs, mail, schedule_grid
 from ..choices import JobStatus, MeetingStatus
 from ..exports import calendar_response, csv_response
 from ..extensions import db
-from ..models import Event, Job, Meeting, NetworkingSession
+from ..models import Event, Job, Meeting
 from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
 from . import bp, own_event
 from .forms import ONLINE, ConfirmForm, MoveForm
 
 
-@dataclass
-class GridRow:
-    slot: Slot
-    at_table: dict[str, Meeting]
-    online: list[Meeting]
-
-
-@dataclass
-class GridSession:
-    session: NetworkingSession
-    rows: list[GridRow] = field(default_factory=list)
-
-
-@dataclass
-class Grid:
-    sessions: list[GridSession]
-    outside: list[Meeting]  # meetings that no longer sit on one of the event's slots
-    meetings: int
-    attendees: int
-
-
 def _meetings_with_people(event: Event) -> list[Meeting]:
     """Active meetings with both attendees loaded, in a fixed number of queries."""
     return bookings.event_meetings(event, with_people=True)
-
-
-def _grid(event: Event) -> Grid:
-    slots = bookings.event_slots(event)
-    meetings = _meetings_with_people(event)
-    by_start: dict = {}
-    for meeting in meetings:
-        by_start.setdefault(meeting.starts_at, []).append(meeting)
-    sessions = [GridSession(session) for session in event.sessions]
-    placed: set[int] = set()
-    for slot in slots:
-        here = by_start.get(slot.start, [])
-        row = GridRow(
-            slot=slot,
-            at_table={m.table_name: m for m in here if m.table_name},
-            online=[m for m in here if not m.table_name],
-        )
-        placed.update(m.id for m in here)
-        sessions[slot.session_index].rows.append(row)
-    people = {m.low_id for m in meetings} | {m.high_id for m in meetings}
-    return Grid(
-        sessions=[s for s in sessions if s.rows],
-        outside=[m for m in meetings if m.id not in placed],
-        meetings=len(meetings),
-        attendees=len(people),
-    )
 
 
 def _own_meeting(event: Event, meeting_id: int) -> Meeting:
@@ -102,19 +55,102 @@ def _scheduling_run(event: Event) -> Job | None:
     return run
 
 
+def _grid_url(event: Event, page: int | None, window: int | None, windows: int) -> str:
+    """The address of a page of the grid; the table window only for venues that have more."""
+    return url_for(
+        "organizer.schedule", event_id=event.id, page=page, tables=window if windows > 1 else None
+    )
+
+
+def _where_shown(
+    event: Event, grid: schedule_grid.Grid, found: schedule_grid.SearchResult
+) -> dict[int, str]:
+    """For each meeting found, the address of the grid page (or online list) that shows it."""
+    slot_of = {slot.start: slot for page in grid.pages for slot in page.slots}
+    links = {}
+    for entry in found.people + found.tables:
+        for meeting in entry.meetings:
+            place = schedule_grid.place_of(meeting, grid.pages, grid.windows)
+            if place is not None:
+                page, window = place
+                links[meeting.id] = (
+                    _grid_url(event, page, window, len(grid.windows)) + f"#meeting-{meeting.id}"
+                )
+            elif meeting.table_name is None and meeting.starts_at in slot_of:
+                links[meeting.id] = url_for(
+                    "organizer.schedule_online",
+                    event_id=event.id,
+                    slot=slot_of[meeting.starts_at].index,
+                    page=found.online_pages.get(meeting.id, 1),
+                    _anchor=f"meeting-{meeting.id}",
+                )
+    return links
+
+
 @bp.route("/events/<int:event_id>/schedule")
 def schedule(event_id: int):
     event = own_event(event_id)
     run = _scheduling_run(event)
+    try:
+        grid = schedule_grid.grid(
+            event,
+            page=request.args.get("page", type=int),
+            window=request.args.get("tables", type=int),
+            now=datetime.now(UTC),
+        )
+    except LookupError:
+        # A page that no longer exists (the sessions or tables changed): the current one.
+        return redirect(url_for("organizer.schedule", event_id=event.id))
+    text = request.args.get("q", "").strip()[:200]
+    found = schedule_grid.search(event, text) if text else None
     return render_template(
         "organizer/schedule.html",
         event=event,
-        grid=_grid(event),
+        grid=grid,
+        page_links={
+            p.number: _grid_url(event, p.number, grid.window.number, len(grid.windows))
+            for p in grid.pages
+        },
+        window_links={
+            w.number: _grid_url(
+                event, grid.page.number if grid.page else None, w.number, len(grid.windows)
+            )
+            for w in grid.windows
+        },
+        found=found,
+        where_shown=_where_shown(event, grid, found) if found else {},
         outbox=mail.outbox_summary(db.session, event.id),
         mail_configured=mail.is_configured(current_app.config),
         form=ConfirmForm(),
         run=run,
         run_summary=_run_summary(run) if run and run.status == JobStatus.DONE else "",
+    )
+
+
+@bp.route("/events/<int:event_id>/schedule/online")
+def schedule_online(event_id: int):
+    """All online meetings of one slot, a page at a time: the grid's Online cell names a few."""
+    event = own_event(event_id)
+    slots = bookings.event_slots(event)
+    index = request.args.get("slot", type=int)
+    if index is None or not 0 <= index < len(slots):
+        abort(404)
+    try:
+        listed = schedule_grid.online_list(event, slots[index], request.args.get("page", 1, int))
+    except LookupError:
+        abort(404)
+    windows = schedule_grid.table_windows(event.table_names)
+    pages = schedule_grid.grid_pages(event.sessions, slots, len(windows[0].names))
+    page = next(p.number for p in pages if slots[index] in p.slots)
+    return render_template(
+        "organizer/schedule_online.html",
+        event=event,
+        listed=listed,
+        slot_label=_slot_label(event, slots[index]),
+        earlier=slots[index - 1] if index > 0 else None,
+        later=slots[index + 1] if index + 1 < len(slots) else None,
+        grid_link=_grid_url(event, page, None, 1) + f"#slot-{index}",
+        per_page=schedule_grid.ONLINE_PER_PAGE,
     )
 
 
