@@ -54,7 +54,7 @@ def import_attendees_command(event_ref: str, path: Path, valid_rows_only: bool) 
     except importing.ImportFileError as error:
         raise click.ClickException(str(error)) from error
     labels = dict(importing.FIELDS)
-    click.echo(f"Read {len(table.rows)} rows ({table.encoding}, separator {table.delimiter!r}).")
+    click.echo(f"Read {table.row_count} rows ({table.encoding}, separator {table.delimiter!r}).")
     for key, column in mapping.items():
         click.echo(f"  {labels.get(key, key):<20} <- {table.headers[column]}")
     for error in report.errors:

@@ -49,7 +49,8 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),
         "MAIL_PASSWORD": env.get("MAIL_PASSWORD", ""),
         "MAIL_DEFAULT_SENDER": env.get("MAIL_DEFAULT_SENDER", "matchmaker@localhost"),
-        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "10")) * 1024 * 1024,
+        # The largest upload (an attendee list); the importer itself has no size limit.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -84,6 +85,16 @@ def from_environment(instance_path: Path) -> dict[str, object]:
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto to believe (0: none).
         "FORWARDED_PROXIES": int(env.get("FORWARDED_PROXIES", "0")),
     }
+
+
+def upload_limit_text(max_content_length: int | None) -> str:
+    """The upload limit as people read it: "50 MB" (or "no limit")."""
+    if not max_content_length:
+        return "no limit"
+    megabytes = max_content_length / (1024 * 1024)
+    if megabytes >= 1:
+        return f"{megabytes:,.0f} MB" if megabytes.is_integer() else f"{megabytes:,.1f} MB"
+    return f"{max(1, round(max_content_length / 1024))} KB"
 
 
 def check_production_safety(config: dict[str, object] | object) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from .config import upload_limit_text
 from .extensions import db
 from .security import retry_after_seconds
 
@@ -16,9 +17,23 @@ from .security import retry_after_seconds
 def init_app(app: Flask) -> None:
     @app.errorhandler(RequestEntityTooLarge)
     def too_large(error: RequestEntityTooLarge):  # noqa: ANN202
-        limit_mb = (app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
-        message = f"That file is larger than the {limit_mb} MB limit. Split it or remove columns."
-        return render_template("errors/error.html", code=413, message=message), 413
+        limit = upload_limit_text(app.config.get("MAX_CONTENT_LENGTH"))
+        message = (
+            f"That file is larger than the {limit} limit, so it was not uploaded. Split it "
+            "into smaller files or remove the columns you do not need, then upload it again."
+        )
+        back_url = None
+        event_id = (request.view_args or {}).get("event_id")
+        if (request.endpoint or "").startswith("organizer.import") and event_id is not None:
+            back_url = url_for("organizer.import_upload", event_id=event_id)
+        page = render_template(
+            "errors/error.html",
+            code=413,
+            message=message,
+            back_url=back_url,
+            back_label="Back to the import page",
+        )
+        return page, 413
 
     @app.errorhandler(RateLimitExceeded)
     def too_many_requests(error: RateLimitExceeded):  # noqa: ANN202

@@ -102,6 +102,30 @@ def test_import_command_reports_row_errors_and_changes_nothing(app, runner, even
         assert count(Attendee) == 1
 
 
+def test_import_command_reports_extra_cells_by_row(app, runner, event_slug, tmp_path):
+    path = tmp_path / "shifted.csv"
+    path.write_text("Name,Email,Company\nAna,ana@example.com,Acme\nBo,bo@example.com,Acme, Inc.\n")
+    result = runner.invoke(args=["import-attendees", event_slug, str(path)])
+    assert result.exit_code == 1
+    assert "Row 3, column 'column D': the row has 4 cells but the header has 3" in result.output
+    with app.app_context():
+        assert count(Attendee) == 0
+
+
+def test_import_command_has_no_size_limit(app, runner, event_slug, tmp_path):
+    """A file over the web's old 10 MB limit: the command line has no limit at all."""
+    path = tmp_path / "big.csv"
+    note = "n" * 10_000
+    lines = ["Name,Email,Notes"] + [f"P{n},p{n}@example.org,{note}" for n in range(1300)]
+    path.write_text("\n".join(lines) + "\n")
+    assert path.stat().st_size > 12 * 1024 * 1024
+    result = runner.invoke(args=["import-attendees", event_slug, str(path)])
+    assert result.exit_code == 0, result.output
+    assert "Read 1300 rows" in result.output
+    with app.app_context():
+        assert count(Attendee) == 1300
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -332,6 +332,21 @@ def test_suggest_command_writes_one_record_per_suggestion(runner, tmp_path, fmt)
     assert all(0 <= float(r["score"]) <= 1 for r in records)
 
 
+def test_suggest_command_reads_a_file_over_ten_megabytes(runner, tmp_path):
+    """`flask suggest` reads through the importer, which no longer stops at 10 MB."""
+    path = tmp_path / "big.csv"
+    rows = ["Name,Email,Can help with,Looking for,Notes"]
+    note = "n" * 12_000
+    rows += [f"P{n},p{n}@example.org,topic {n % 9},topic {(n + 1) % 9},{note}" for n in range(1000)]
+    path.write_text("\n".join(rows) + "\n")
+    assert path.stat().st_size > 11 * 1024 * 1024
+    out = tmp_path / "out.csv"
+    result = runner.invoke(args=["suggest", str(path), "--top", "2", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "2000 suggestions for 1000 attendees" in result.output
+    assert len(out.read_text().splitlines()) == 2001
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .columns import FIELDS, detect_mapping
+from .columns import FIELDS, check_mapping, detect_mapping
 from .errors import ImportFileError, MappingError
-from .reading import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_BYTES, Table, read_table
+from .reading import MAX_COLUMNS, MAX_ROWS, SAMPLE_ROWS, Row, Table, read_table
 from .rows import (
     LIST_FIELDS,
     MAX_LENGTHS,
@@ -39,14 +39,16 @@ __all__ = [
     "MAX_LENGTHS",
     "MAX_PHRASES",
     "MAX_ROWS",
-    "MAX_UPLOAD_BYTES",
+    "SAMPLE_ROWS",
     "TEMPLATE_FIELDS",
     "AttendeeRecord",
     "ImportFileError",
     "ImportReport",
     "MappingError",
+    "Row",
     "RowError",
     "Table",
+    "check_mapping",
     "detect_mapping",
     "normalize_email",
     "normalize_meeting_mode",
@@ -64,5 +66,5 @@ def parse_attendee_file(
 ) -> tuple[Table, dict[str, int], ImportReport]:
     """Read, map (guessing unless ``mapping`` is given) and validate in one call."""
     table = read_table(data, filename)
-    chosen = dict(mapping) if mapping is not None else detect_mapping(table.headers, table.rows)
+    chosen = dict(mapping) if mapping is not None else detect_mapping(table.headers, table.sample)
     return table, chosen, validate_rows(table, chosen)

@@ -6,13 +6,14 @@ organizer sees in their spreadsheet, so they can fix the file instead of guessin
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from email_validator import EmailNotValidError
 
 from .columns import FIELDS, check_mapping
-from .reading import Table
+from .reading import Row, Table
 from .values import (
     checked_email,
     normalize_meeting_mode,
@@ -36,9 +37,11 @@ MAX_LENGTHS: dict[str, int] = {
 #: A list field holds at most this many phrases, each at most MAX_LENGTHS["phrase"] long:
 #: enough for a sentence or a question title, which matching reads word by word.
 MAX_PHRASES = 50
+#: How often, in rows, :func:`validate_rows` reports how far it got.
+PROGRESS_EVERY_ROWS = 1000
 
 
-@dataclass
+@dataclass(slots=True)
 class AttendeeRecord:
     row_number: int
     name: str
@@ -76,25 +79,37 @@ class ImportReport:
 
 
 def _column_label(headers: Sequence[str], index: int) -> str:
-    if headers[index]:
+    if index < len(headers) and headers[index]:
         return headers[index]
+    return f"column {_column_letters(index)}"
+
+
+def _column_letters(index: int) -> str:
+    """A spreadsheet's name for the column at ``index``: A, B, ... Z, AA, AB ..."""
     letters = ""
     n = index + 1
     while n:
         n, rest = divmod(n - 1, 26)
         letters = chr(65 + rest) + letters
-    return f"column {letters}"
+    return letters
 
 
 #: A problem in one row: the field it concerns and a message for the organizer.
 _Problem = tuple[str, str]
 
 
-def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
+def validate_rows(
+    table: Table,
+    mapping: Mapping[str, int],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
     """Turn mapped rows into records, collecting every problem with its row and column.
 
     Rows with any problem produce no record. A repeated email is reported on the later row,
-    pointing at the row where it first appeared. Row numbers are ``table.row_numbers``.
+    pointing at the row where it first appeared. Row numbers are those of
+    :meth:`Table.rows`. ``progress`` is told how many rows are done every
+    :data:`PROGRESS_EVERY_ROWS` rows. See :func:`extra_cells_problem` for rows with more
+    cells than the header.
     """
     check_mapping(table.headers, mapping)
     labels = {key: _column_label(table.headers, index) for key, index in mapping.items()}
@@ -104,17 +119,50 @@ def validate_rows(table: Table, mapping: Mapping[str, int]) -> ImportReport:
     records: list[AttendeeRecord] = []
     errors: list[RowError] = []
     first_seen: dict[str, int] = {}
+    total = 0
 
-    for cells, number in zip(table.rows, table.row_numbers, strict=True):
+    for total, row in enumerate(table.rows(), start=1):
         values = blank.copy()
         for key, index in columns:
-            values[key] = cells[index].strip()
-        record, problems = _read_row(values, number, has_first_name, first_seen)
+            values[key] = row.cells[index].strip()
+        record, problems = _read_row(values, row.number, has_first_name, first_seen)
         if record is None:
-            errors.extend(RowError(number, labels[key], message) for key, message in problems)
-        else:
+            errors.extend(RowError(row.number, labels[key], message) for key, message in problems)
+        if row.extra:
+            errors.append(extra_cells_problem(row, len(table.headers)))
+        elif record is not None:
             records.append(record)
-    return ImportReport(records=records, errors=errors, total_rows=len(table.rows))
+        if progress is not None and total % PROGRESS_EVERY_ROWS == 0:
+            progress(total)
+    return ImportReport(records=records, errors=errors, total_rows=total)
+
+
+def extra_cells_problem(row: Row, width: int) -> RowError:
+    """The error for a row with more cells than the header has columns.
+
+    It is an error, not a warning that would import the row without the extra cells: a row
+    longer than its header almost always had its cells moved, by a separator inside an
+    unquoted value ("Acme, Inc" in a comma-separated file) or a stray quote, so the cells
+    under the header are not what the header says either. Importing it would store the
+    wrong organization, role or offers without anyone noticing. As an error it is held back
+    like any other bad row: the organizer fixes the file, gives a column without a heading
+    its heading, or imports the other rows only. The column named is the first extra one
+    that holds something.
+    """
+    first = next(i for i, cell in enumerate(row.extra) if cell.strip())
+    shown = [cell.strip() for cell in row.extra if cell.strip()]
+    quoted = ", ".join(f"'{_short(cell, 30)}'" for cell in shown[:3])
+    if len(shown) > 3:
+        quoted += f" and {len(shown) - 3} more"
+    cells = width + len(row.extra)
+    return RowError(
+        row.number,
+        f"column {_column_letters(width + first)}",
+        f"the row has {cells} cells but the header has {width}; the extra "
+        f"{'cells' if len(shown) > 1 else 'cell'} {quoted} and the rest of the row were not "
+        "imported. A comma or quote inside a value often moves the cells after it: put "
+        "that value in quotes, or give the extra column a heading.",
+    )
 
 
 def _read_row(
@@ -188,9 +236,14 @@ def _read_email(raw: str, number: int, first_seen: dict[str, int], problems: lis
 
 def _read_phrases(key: str, raw: str, problems: list[_Problem]) -> list[str]:
     """A list field's phrases, checked for count and length."""
-    phrases = split_phrases(raw) if raw else []
+    if not raw:
+        return []
+    short = len(raw) <= _REMEMBERED_LENGTH
+    phrases = list(_remembered_phrases(raw)) if short else split_phrases(raw)
     if len(phrases) > MAX_PHRASES:
         problems.append((key, f"there are {len(phrases)} items; at most {MAX_PHRASES} are allowed"))
+    if short:
+        return phrases  # no phrase of a short answer can be too long
     for phrase in phrases:
         if len(phrase) > MAX_LENGTHS["phrase"]:
             problems.append(
@@ -201,6 +254,16 @@ def _read_phrases(key: str, raw: str, problems: list[_Problem]) -> list[str]:
                 )
             )
     return phrases
+
+
+#: Short answers are split once however often they appear: a checkbox question gives the
+#: same few answers in thousands of rows. No phrase of theirs can be too long.
+_REMEMBERED_LENGTH = 200  # below MAX_LENGTHS["phrase"]
+
+
+@lru_cache(maxsize=8192)
+def _remembered_phrases(raw: str) -> tuple[str, ...]:
+    return tuple(split_phrases(raw))
 
 
 def _read_timezone(raw: str, problems: list[_Problem]) -> str | None:

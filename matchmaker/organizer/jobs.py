@@ -11,7 +11,11 @@ from . import bp, own_event
 from .forms import ConfirmForm
 
 # Where each kind of job shows its progress, to go back to after cancelling it.
-PAGES = {"matching": "organizer.matching", "scheduling": "organizer.schedule"}
+PAGES = {
+    "matching": "organizer.matching",
+    "scheduling": "organizer.schedule",
+    "import": "organizer.import_progress",
+}
 
 
 @bp.route("/events/<int:event_id>/jobs/<int:job_id>/cancel", methods=["POST"])
