@@ -104,8 +104,9 @@ def meeting_summary(partner_name: str, partner_org: str | None, event_name: str)
     name = _one_line(partner_name)
     org = _one_line(partner_org or "")
     event = _one_line(event_name)
-    who = f"{name} ({org})" if org else name
-    return f"Meet {who} - {event}" if event else f"Meet {who}"
+    who = " ".join(part for part in (name, f"({org})" if org else "") if part)
+    title = f"Meet {who}" if who else "Meet"
+    return f"{title} - {event}" if event else title
 
 
 def meeting_location(venue: str, table: str | None = None) -> str:

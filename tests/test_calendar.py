@@ -79,6 +79,9 @@ def test_helpers_build_uid_summary_and_location():
     )
     assert meeting_summary(" Ana\n Silva ", "", "Day") == "Meet Ana Silva - Day"
     assert meeting_summary(NASTY, None, "Day") == "Meet O'Brien, Jr.; Ltd - Day"
+    # A blank name leaves no stray space for calendars to trim.
+    assert meeting_summary(" ", " ", " ") == "Meet"
+    assert meeting_summary("", "Acme", "") == "Meet (Acme)"
     assert meeting_location("Main hall", "Table 12") == "Table 12, Main hall"
     assert meeting_location("Main hall") == "Main hall"
 
