@@ -669,6 +669,33 @@ def test_schedule_pages_take_the_same_queries_for_any_number_of_meetings(
     assert queries() == few
 
 
+@pytest.mark.parametrize("path", ["schedule", "calendar.ics", "feed.ics"])
+def test_attendee_pages_take_the_same_queries_for_any_number_of_meetings(app, client, setup, path):
+    """Partners and pairs are loaded together: no query per meeting on Ana's own pages."""
+    url = f"/me/{setup['ana']}/{path}"
+
+    def queries() -> int:
+        statements = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        sa_event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            sa_event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    few = queries()
+    with app.app_context():
+        event = db.session.get(Event, setup["event_id"])
+        ana = db.session.get(Attendee, setup["ana_id"])
+        for n in range(3):
+            book(confirmed_pair(event, ana, make_attendee(event, f"p{n}@x.org", name=f"P {n}")))
+        assert len(bookings.attendee_meetings(ana)) == 4
+    assert queries() == few
+
+
 # -- mail not configured ---------------------------------------------------------------------
 
 

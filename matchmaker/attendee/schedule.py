@@ -66,22 +66,35 @@ def _own_zone(person: Attendee) -> str | None:
     return zone
 
 
-def _load_people_and_rows(person: Attendee, meetings: list[Meeting]) -> None:
-    """Partners and suggestion rows in two queries, so the agenda needs no query per meeting."""
+def _load_people_and_rows(
+    person: Attendee, meetings: list[Meeting]
+) -> tuple[dict[int, Attendee], dict[int, Suggestion]]:
+    """Partners and suggestion rows, by id, in two queries, so the agenda needs no query per
+    meeting. Keep them while the meetings are used: the session forgets loaded objects that
+    nothing refers to, and ``meeting.low`` would then load its person again."""
     partner_ids = {m.high_id if m.low_id == person.id else m.low_id for m in meetings}
+    partners = {}
     if partner_ids:
-        db.session.scalars(select(Attendee).where(Attendee.id.in_(partner_ids))).all()
+        partners = {
+            a.id: a
+            for a in db.session.scalars(select(Attendee).where(Attendee.id.in_(partner_ids)))
+        }
     row_ids = {m.suggestion_id for m in meetings if m.suggestion_id}
+    rows = {}
     if row_ids:
-        db.session.scalars(select(Suggestion).where(Suggestion.id.in_(row_ids))).all()
+        rows = {
+            r.id: r
+            for r in db.session.scalars(select(Suggestion).where(Suggestion.id.in_(row_ids)))
+        }
+    return partners, rows
 
 
 def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
-    _load_people_and_rows(person, meetings)
+    _partners, rows = _load_people_and_rows(person, meetings)
     own_zone = _own_zone(person)
     items = []
     for meeting in meetings:
-        row = db.session.get(Suggestion, meeting.suggestion_id) if meeting.suggestion_id else None
+        row = rows.get(meeting.suggestion_id) if meeting.suggestion_id else None
         entry = invites.calendar_meeting(meeting, person)
         items.append(
             Agenda(
@@ -165,7 +178,7 @@ def meeting_ics(token: str, meeting_id: int):
 def _attendee_calendar(person: Attendee) -> bytes:
     """Every meeting of the attendee, cancelled ones included so calendars drop them."""
     meetings = bookings.attendee_meetings(person, include_cancelled=True)
-    _load_people_and_rows(person, meetings)
+    _loaded = _load_people_and_rows(person, meetings)
     return calendar.attendee_ics(
         [invites.calendar_meeting(m, person) for m in meetings],
         name=f"{person.event.name}: my meetings",
