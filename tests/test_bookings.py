@@ -359,11 +359,22 @@ def test_auto_schedule_job_in_the_background_reports_progress_until_done(app, mo
     sent = []
     monkeypatch.setattr(bookings.mail, "send_in_background", sent.append)
     app.config["BACKGROUND_JOBS"] = True
+    # The job waits at its start until the test has seen that a second start returns it.
+    gate = threading.Event()
+    schedule = bookings.auto_schedule_event
+
+    def auto_schedule_after_the_gate(*args, **kwargs):
+        assert gate.wait(30)
+        return schedule(*args, **kwargs)
+
+    monkeypatch.setattr(bookings, "auto_schedule_event", auto_schedule_after_the_gate)
     with app.app_context():
         event = schedulable_event(8)
         run = bookings.start_auto_schedule(event)
         assert run.status == "queued"
         run_id, event_id = run.id, event.id
+        assert bookings.start_auto_schedule(event).id == run_id  # one job at a time
+        gate.set()
         seen = set()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -372,7 +383,6 @@ def test_auto_schedule_job_in_the_background_reports_progress_until_done(app, mo
             seen.add(run.status)
             if run.status in ("done", "failed"):
                 break
-            assert bookings.start_auto_schedule(event).id == run_id  # one job at a time
             time.sleep(0.05)
         assert run.status == "done", run.message
         assert run.progress == 1.0 and seen <= {"queued", "running", "done"}

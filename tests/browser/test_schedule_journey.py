@@ -153,6 +153,17 @@ def test_both_say_yes_and_the_meeting_reaches_both_calendars(app, live_server, b
     page.set_viewport_size({"width": 390, "height": 844})
     screenshot(page, "schedule_organizer_phone")
     page.set_viewport_size({"width": 1280, "height": 900})
+    # Find Ivan by name, then go from his meeting to its cell in the grid.
+    page.get_by_label("Find a person (name or email) or a table").fill("ivan")
+    page.get_by_role("button", name="Find").click()
+    found = page.get_by_role("region", name="Meetings of people and tables matching “ivan”")
+    found.get_by_text("Ivan Berg").first.wait_for()
+    screenshot(page, "schedule_organizer_search")
+    found.get_by_role("link", name="show in the grid: Ana Silva and Ivan Berg").click()
+    page.wait_for_url("**#meeting-*")
+    assert grid.locator("td:target").get_by_role("link").get_attribute("aria-label") == (
+        "Ana Silva and Ivan Berg: change or cancel"
+    )
     grid.get_by_role("link", name="Ana Silva and Ivan Berg: change or cancel").click()
     page.get_by_label("New time").select_option(label="Thu 10 Dec, 11:45–12:00")
     page.get_by_label("New place").select_option("Table 3")
