@@ -265,23 +265,32 @@ def test_a_running_job_stops_at_its_next_progress_report(app, event_id):
         assert job.figures == {} and job.progress < 0.5
 
 
-def test_the_organizer_cancels_matching_from_its_page(app, client, auth, event_id):
+@pytest.mark.parametrize(
+    ("kind", "page", "button"),
+    [
+        ("matching", "matching", "Cancel matching"),
+        ("scheduling", "schedule", "Cancel auto-schedule"),
+    ],
+)
+def test_the_organizer_cancels_a_job_from_its_page(app, client, auth, event_id, kind, page, button):
     with app.app_context():
-        job = Job(event_id=event_id, kind="matching", status="running", progress=0.3)
+        job = Job(event_id=event_id, kind=kind, status="running", progress=0.3)
         db.session.add(job)
         db.session.commit()
         job_id = job.id
     auth.login()
-    page = client.get(f"/organizer/events/{event_id}/matching").get_data(as_text=True)
-    assert "Cancel matching" in page
+    page_url = f"/organizer/events/{event_id}/{page}"
+    assert button in client.get(page_url).get_data(as_text=True)
     response = post_form(
         client,
         f"/organizer/events/{event_id}/jobs/{job_id}/cancel",
         {},
-        form_url=f"/organizer/events/{event_id}/matching",
+        form_url=page_url,
         follow_redirects=True,
     )
-    assert "Cancelled by the organizer" in response.get_data(as_text=True)
+    assert response.request.path == page_url
+    shown = response.get_data(as_text=True)
+    assert "Cancelled by the organizer" in shown and button not in shown
     with app.app_context():
         assert db.session.get(Job, job_id).status == "cancelled"
 
