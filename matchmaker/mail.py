@@ -107,8 +107,12 @@ def queue_email(
     ics_method: str | None = None,
     event_id: int | None,
     meeting_id: int | None = None,
+    send_at: datetime | None = None,
+    follow_up_of_id: int | None = None,
 ) -> OutboxMessage:
     """Add a message to the outbox in the caller's transaction; the caller commits.
+
+    ``send_at`` holds it back until then (a reminder weeks later); by default it is due now.
 
     Errors that would make the message unsendable (no address, a calendar without its iTIP
     method) are raised here, while the caller can still roll back, not at send time.
@@ -129,6 +133,7 @@ def queue_email(
     message = OutboxMessage(
         event_id=event_id,
         meeting_id=meeting_id,
+        follow_up_of_id=follow_up_of_id,
         to_email=to_email,
         to_name=_one_line(to_name)[:_NAME_LIMIT],
         subject=_one_line(subject)[:_SUBJECT_LIMIT],
@@ -138,7 +143,7 @@ def queue_email(
         status=PENDING,
         attempts=0,
         last_error="",
-        next_attempt_at=datetime.now(UTC),
+        next_attempt_at=send_at or datetime.now(UTC),
     )
     session.add(message)
     return message
@@ -291,9 +296,13 @@ def outbox_summary(session: SessionLike, event_id: int, *, errors: int = 10) -> 
     ``attempts``, ``last_error`` and ``next_attempt_at`` (None once it has failed).
     """
     counts = dict.fromkeys(STATUSES, 0)
+    # Attendees' follow-up reminders, weeks ahead, are not waiting for anything yet.
+    not_yet_due = OutboxMessage.follow_up_of_id.is_not(None) & (
+        OutboxMessage.next_attempt_at > datetime.now(UTC)
+    )
     for status, count in session.execute(
         select(OutboxMessage.status, func.count())
-        .where(OutboxMessage.event_id == event_id)
+        .where(OutboxMessage.event_id == event_id, ~not_yet_due)
         .group_by(OutboxMessage.status)
     ):
         counts[status] = count

@@ -498,6 +498,11 @@ class OutboxMessage(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meeting.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # A follow-up reminder an attendee asked for, due later, about this person (the partner's
+    # record); it goes with that record, and is not one of the organizer's invitations.
+    follow_up_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attendee.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     to_email: Mapped[str] = mapped_column(String(254))
     to_name: Mapped[str] = mapped_column(String(200), default="")
     subject: Mapped[str] = mapped_column(String(300))

@@ -19,17 +19,25 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
-from . import calendar, invites, vcard
-from .choices import AttendeeStatus, MeetingOutcome, MeetingStatus
+from . import calendar, invites, mail, vcard
+from .choices import AttendeeStatus, MailStatus, MeetingOutcome, MeetingStatus
 from .extensions import db
 from .feedback import HelpCounts, help_counts
-from .models import Attendee, Event, Meeting, MeetingFeedback, Suggestion, utcnow
+from .models import (
+    Attendee,
+    Event,
+    Meeting,
+    MeetingFeedback,
+    OutboxMessage,
+    Suggestion,
+    utcnow,
+)
 
 REMINDER_WEEKS = (1, 2, 4, 8, 12, 26)
 
@@ -246,20 +254,34 @@ def vcard_for(connection: Connection) -> str:
     )
 
 
-def reminder_ics(
-    person: Attendee, connection: Connection, weeks: int, *, today: date | None = None
-) -> bytes:
-    """An all-day reminder ``weeks`` weeks from ``today`` to follow up with the person."""
-    if weeks not in REMINDER_WEEKS:
-        raise ValueError(f"weeks must be one of {REMINDER_WEEKS}")
-    now = datetime.now(UTC)
-    day = (today or now.astimezone(person.event.zone).date()) + timedelta(weeks=weeks)
-    partner, contact = connection.partner, connection.contact
+def _reminder_lines(person: Attendee, connection: Connection) -> list[str]:
+    """Where they met, the contact details the viewer may see, and the way back to the
+    network page: the text of both kinds of reminder."""
+    contact = connection.contact
     lines = [_met_line(e) for e in connection.encounters]
     if contact is not None:
         details = [contact.email] + [u for u in (contact.linkedin_url, contact.website_url) if u]
         lines += ["", "Contact: " + ", ".join(details)]
     lines += ["", "Your network: " + invites.public_url(f"/me/{person.access_token}/network")]
+    return lines
+
+
+def _reminder_day(person: Attendee, weeks: int, today: date | None) -> date:
+    if weeks not in REMINDER_WEEKS:
+        raise ValueError(f"weeks must be one of {REMINDER_WEEKS}")
+    return (today or datetime.now(UTC).astimezone(person.event.zone).date()) + timedelta(
+        weeks=weeks
+    )
+
+
+def reminder_ics(
+    person: Attendee, connection: Connection, weeks: int, *, today: date | None = None
+) -> bytes:
+    """An all-day reminder ``weeks`` weeks from ``today`` to follow up with the person."""
+    day = _reminder_day(person, weeks, today)
+    now = datetime.now(UTC)
+    partner = connection.partner
+    lines = _reminder_lines(person, connection)
     domain = urlsplit(invites.base_url()).hostname or "matchmaker.invalid"
     return calendar.follow_up_ics(
         uid=f"follow-up-{secrets.token_hex(8)}@{domain}",
@@ -268,3 +290,74 @@ def reminder_ics(
         day=day,
         now=now,
     )
+
+
+# -- reminder emails -------------------------------------------------------------------------
+
+REMINDER_HOUR = 9  # local time of the event, the morning of the chosen day
+
+
+def schedule_reminder_email(
+    person: Attendee, connection: Connection, weeks: int, *, today: date | None = None
+) -> OutboxMessage:
+    """Queue an email to the viewer ``weeks`` weeks from now, at 9:00 in the event's time
+    zone, to get back in touch with the person; the caller commits.
+
+    It waits in the outbox like any message, held back until then, and goes with the
+    partner's record (deleting either person's data drops it).
+    """
+    day = _reminder_day(person, weeks, today)
+    zone = person.event.zone
+    send_at = datetime.combine(day, time(REMINDER_HOUR), tzinfo=zone).astimezone(UTC)
+    partner = connection.partner
+    body = "\n".join(
+        [
+            f"Hi {person.name},",
+            "",
+            f"{weeks} week{'s' if weeks != 1 else ''} ago you asked us to remind you to get "
+            f"back in touch with {partner.name}.",
+            "",
+            *_reminder_lines(person, connection),
+            "",
+            "You set this reminder yourself on your network page; nobody else sees it.",
+        ]
+    )
+    return mail.queue_email(
+        db.session,
+        to_email=person.email,
+        to_name=person.name,
+        subject=f"Time to follow up with {partner.name}",
+        body_text=body,
+        event_id=person.event_id,
+        send_at=send_at,
+        follow_up_of_id=partner.id,
+    )
+
+
+def reminder_emails(person: Attendee) -> dict[int, list[OutboxMessage]]:
+    """The viewer's reminder emails not sent yet, by the partner record they are about."""
+    found: dict[int, list[OutboxMessage]] = {}
+    for message in db.session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.event_id == person.event_id,
+            func.lower(OutboxMessage.to_email) == person.email.lower(),
+            OutboxMessage.follow_up_of_id.is_not(None),
+            OutboxMessage.status == MailStatus.PENDING,
+        )
+        .order_by(OutboxMessage.next_attempt_at)
+    ):
+        found.setdefault(message.follow_up_of_id, []).append(message)
+    return found
+
+
+def cancel_reminder_email(person: Attendee, message_id: int) -> bool:
+    """Drop one of the viewer's pending reminder emails; False when it is not theirs or
+    has already gone. The caller commits."""
+    mine = reminder_emails(person)
+    for messages in mine.values():
+        for message in messages:
+            if message.id == message_id:
+                db.session.delete(message)
+                return True
+    return False

@@ -12,10 +12,10 @@ from icalendar import Calendar
 from past_meetings import PAST, meet, past_event
 from sqlalchemy import or_, select
 
-from matchmaker import feedback
+from matchmaker import feedback, mail
 from matchmaker.choices import MeetingOutcome
 from matchmaker.extensions import db
-from matchmaker.models import Attendee, Event, Meeting, Suggestion
+from matchmaker.models import Attendee, Event, Meeting, OutboxMessage, Suggestion
 
 AT = PAST + timedelta(hours=1)
 
@@ -193,3 +193,79 @@ def test_a_reminder_needs_a_valid_choice_and_the_form(client, people):
     refused = client.post(url, data={"csrf_token": csrf_from(page), "weeks": "3"})
     assert refused.status_code == 302
     assert client.post(url, data={"weeks": "2"}).status_code == 400  # no CSRF token
+
+
+def _reminder_url(people: dict) -> str:
+    return f"/me/{people['ana']}/network/{people['sara_id']}/reminder-email"
+
+
+def test_an_email_reminder_waits_until_its_morning_then_arrives(app, client, people, smtp_server):
+    page = _page(client, people["ana"], "network")
+    assert "Email me then" in page
+    response = post_form(
+        client,
+        _reminder_url(people),
+        {"weeks": "4"},
+        form_url=f"/me/{people['ana']}/network",
+        follow_redirects=True,
+    )
+    shown = response.get_data(as_text=True)
+    with app.app_context():
+        message = db.session.scalar(
+            select(OutboxMessage).where(OutboxMessage.follow_up_of_id == people["sara_id"])
+        )
+        ana = db.session.get(Attendee, people["ana_id"])
+        zone = ana.event.zone
+        due = message.next_attempt_at.astimezone(zone)
+        today = datetime.now(UTC).astimezone(zone).date()
+        assert (due.date(), due.hour, due.minute) == (today + timedelta(weeks=4), 9, 0)
+        assert f"We will email you on {due:%A %d %B %Y}" in shown
+        assert f"Email reminder on {due:%a %d %b %Y}" in shown
+        # Not waiting for anything yet: the organizer's outbox does not count it.
+        assert mail.outbox_summary(db.session, ana.event_id)["counts"]["pending"] == 0
+        assert mail.send_pending(db.session, app.config).sent == 0
+        report = mail.send_pending(db.session, app.config, now=due + timedelta(minutes=1))
+        assert report.sent == 1
+    (received,) = smtp_server.messages()
+    assert received["To"] == "Ana Silva <ana@example.com>"
+    assert received["Subject"] == "Time to follow up with Sara Kim"
+    body = received.get_body(("plain",)).get_content()
+    assert "4 weeks ago you asked us to remind you" in body
+    assert f"/me/{people['ana']}/network" in body
+    assert "sara@example.com" not in body  # she did not share her contact details
+    assert "Email reminder on" not in _page(client, people["ana"], "network")
+
+
+def test_an_email_reminder_can_be_cancelled_only_by_its_owner(app, client, people, smtp_server):
+    post_form(
+        client, _reminder_url(people), {"weeks": "2"}, form_url=f"/me/{people['ana']}/network"
+    )
+    with app.app_context():
+        message_id = db.session.scalar(select(OutboxMessage.id))
+    cancel = f"/me/{people['ana']}/network/reminders/{message_id}/cancel"
+    others = f"/me/{people['sara']}/network/reminders/{message_id}/cancel"
+    refused = post_form(client, others, {}, form_url=f"/me/{people['sara']}/network")
+    assert "already been sent or cancelled" in client.get(refused.location).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id) is not None
+    assert client.post(cancel, data={}).status_code == 400  # no CSRF token
+    done = post_form(client, cancel, {}, form_url=f"/me/{people['ana']}/network")
+    assert "Reminder cancelled." in client.get(done.location).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(OutboxMessage, message_id) is None
+
+
+def test_email_reminders_need_mail_and_a_valid_choice(app, client, people):
+    page = _page(client, people["ana"], "network")
+    assert "Email me then" not in page  # mail is not configured: it would never leave
+    refused = client.post(_reminder_url(people), data={"csrf_token": csrf_from(page), "weeks": "3"})
+    assert refused.status_code == 302
+    outside = f"/me/{people['ana']}/network/999999/reminder-email"
+    assert (
+        post_form(
+            client, outside, {"weeks": "2"}, form_url=f"/me/{people['ana']}/network"
+        ).status_code
+        == 404
+    )
+    with app.app_context():
+        assert db.session.scalar(select(OutboxMessage.id)) is None

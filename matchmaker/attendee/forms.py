@@ -192,3 +192,7 @@ class ReminderForm(FlaskForm):
         default=4,
     )
     submit = SubmitField("Download reminder (.ics)")
+
+
+class CancelReminderForm(FlaskForm):
+    """Cancel a follow-up reminder email not sent yet (a CSRF token is all it carries)."""

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 AT = PAST + timedelta(hours=1)
 
 
-def test_answer_after_a_meeting_and_see_it_saved(app, live_server, browser):
+def test_answer_after_a_meeting_and_see_it_saved(app, live_server, browser, smtp_server):
     with app.app_context():
         event = past_event(make_organizer(), "nordic-founders-day", name="Nordic Founders Day")
         ana = make_attendee(event, "ana@example.com", name="Ana Silva", organization="Acme")
@@ -79,10 +79,15 @@ def test_answer_after_a_meeting_and_see_it_saved(app, live_server, browser):
     person.get_by_text("Intro to their portfolio CTO").wait_for()
     assert person.get_by_role("link", name="ivan@example.com").is_visible()
     page.get_by_text("helped you").wait_for()
-    screenshot(page, "network")
     with page.expect_download() as download:
         person.get_by_role("button", name="Add to calendar (.ics)").click()
     assert download.value.suggested_filename == "follow-up-Ivan-Berg.ics"
+    person.get_by_label("Follow-up reminder in").select_option(label="2 weeks")
+    person.get_by_role("button", name="Email me then").click()
+    page.get_by_text("We will email you on").wait_for()
+    person = page.locator("article.network-card", has_text="Ivan Berg")
+    person.get_by_text("Email reminder on").wait_for()
+    screenshot(page, "network")
 
     page.get_by_role("link", name="People to meet").click()
     page.locator("article.again-card", has_text="Ivan Berg").wait_for()
