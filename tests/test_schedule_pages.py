@@ -11,6 +11,7 @@ import pytest
 from calendar_checks import check_calendar
 from conftest import csrf_from, make_attendee, make_event, make_organizer, post_form
 from icalendar import Calendar
+from past_meetings import PAST, meet, past_event
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
@@ -703,9 +704,7 @@ def _words(response) -> str:  # noqa: ANN001
     return " ".join(page_text(response).split())
 
 
-def test_without_a_mail_server_the_schedule_page_says_nobody_was_emailed(
-    app, client, auth, setup
-):
+def test_without_a_mail_server_the_schedule_page_says_nobody_was_emailed(app, client, auth, setup):
     app.config["MAIL_SERVER"] = ""
     auth.login()
     response = client.get(f"/organizer/events/{setup['event_id']}/schedule")
@@ -730,9 +729,7 @@ def test_with_a_mail_server_the_schedule_page_counts_the_outbox(app, client, aut
     assert "not configured" not in text and "nobody has been emailed" not in text
 
 
-def test_without_a_mail_server_an_event_without_emails_says_none_will_go_out(
-    app, client, auth
-):
+def test_without_a_mail_server_an_event_without_emails_says_none_will_go_out(app, client, auth):
     app.config["MAIL_SERVER"] = ""
     with app.app_context():
         event_id = make_event(make_organizer()).id
@@ -740,3 +737,31 @@ def test_without_a_mail_server_an_event_without_emails_says_none_will_go_out(
     text = _words(client.get(f"/organizer/events/{event_id}/schedule"))
     assert "Mail is not configured" in text and "nobody has been emailed" in text
     assert "No emails yet" not in text
+
+
+def test_a_meeting_that_has_started_can_no_longer_be_cancelled(app, client):
+    with app.app_context():
+        event = past_event(make_organizer(), "last-week")
+        ana = make_attendee(event, "ana@x.org", name="Ana Silva")
+        ivan = make_attendee(event, "ivan@y.org", name="Ivan Berg")
+        uma = make_attendee(event, "uma@z.org", name="Uma Brown")
+        chosen = meet(event, ana, ivan, at=PAST + timedelta(hours=1))
+        assigned = meet(event, ana, uma, at=PAST + timedelta(hours=2), both_said_yes=False)
+        token, meeting_ids = ana.access_token, (chosen.id, assigned.id)
+    page = client.get(f"/me/{token}/schedule").get_data(as_text=True)
+    assert "You both said yes" in page and "Assigned by the organizer" in page
+    assert "Cancel this meeting" not in page and "You can cancel it" not in page
+    for meeting_id in meeting_ids:
+        response = post_form(
+            client,
+            f"/me/{token}/meetings/{meeting_id}/cancel",
+            {},
+            form_url=f"/me/{token}/schedule",
+            follow_redirects=True,
+        )
+        assert "has already started, so it can no longer be cancelled" in response.get_data(
+            as_text=True
+        )
+    with app.app_context():
+        assert {db.session.get(Meeting, i).status for i in meeting_ids} == {"confirmed"}
+        assert db.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0

@@ -7,6 +7,7 @@ theirs is a 404, so ids say nothing about other people's schedules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -17,7 +18,7 @@ from ..choices import Answer, MeetingStatus
 from ..exports import calendar_response
 from ..extensions import db
 from ..matching import Reason
-from ..models import Attendee, Meeting, Suggestion
+from ..models import Attendee, Meeting, Suggestion, utcnow
 from ..scheduling import Slot
 from ..suggestions import reasons_for
 from ..templating import format_local
@@ -35,6 +36,8 @@ class Agenda:
     google_url: str
     outlook_url: str
     show_contact: bool  # both said yes and the partner shares their details
+    assigned: bool  # booked by the organizer's auto-schedule, not by two yeses
+    started: bool  # too late to cancel: it happened, or feedback says it did not
 
 
 @dataclass
@@ -92,6 +95,7 @@ def _load_people_and_rows(
 def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
     _partners, rows = _load_people_and_rows(person, meetings)
     own_zone = _own_zone(person)
+    now = utcnow()
     items = []
     for meeting in meetings:
         row = rows.get(meeting.suggestion_id) if meeting.suggestion_id else None
@@ -106,9 +110,15 @@ def _agenda(person: Attendee, meetings: list[Meeting]) -> list[Agenda]:
                 google_url=calendar.google_calendar_url(entry),
                 outlook_url=calendar.outlook_calendar_url(entry),
                 show_contact=invites.contact_visible(row, meeting.partner_of(person.id)),
+                assigned=row is None or not row.confirmed,
+                started=_as_utc(meeting.starts_at) <= now,
             )
         )
     return items
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _pending(person: Attendee, meetings: list[Meeting]) -> list[Pending]:
@@ -204,6 +214,13 @@ def cancel_meeting(token: str, meeting_id: int):
     partner = meeting.partner_of(person.id)
     if meeting.status == MeetingStatus.CANCELLED:
         flash(f"Your meeting with {partner.name} was already cancelled.", "info")
+        return redirect(url_for("attendee.schedule", token=token))
+    if _as_utc(meeting.starts_at) <= utcnow():
+        flash(
+            f"Your meeting with {partner.name} has already started, so it can no longer be "
+            "cancelled. If it did not happen, say so in your answer about it.",
+            "warning",
+        )
         return redirect(url_for("attendee.schedule", token=token))
     answering.cancel_own_meeting(person, meeting)
     told = (
