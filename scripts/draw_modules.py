@@ -32,6 +32,7 @@ PURE = (
     "matchmaker.events",
     "matchmaker.adapters",
     "matchmaker.vcard",
+    "matchmaker.charts",
 )
 LAYERS = ("pure algorithms", "services", "blueprints")
 ROOT_LABEL = f"{PACKAGE} (create_app)"

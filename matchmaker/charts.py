@@ -1,0 +1,642 @@
+"""Charts as SVG text: horizontal bars with their numbers written on them, and pictures of
+who met whom (people one by one, or roles for a big event).
+
+Pure module: no Flask, no database. Every chart is one ``<svg>`` element that scales to its
+container through its ``viewBox`` (the widths are chosen so that text stays readable when
+the picture is shrunk to a phone's width), carries ``role="img"`` with a ``<title>`` and a
+``<desc>`` that say what it shows, and escapes every label: attendees write their own names,
+and a name may be ``<script>``. Colours are presentation attributes (``fill="…"``), never
+``style`` attributes, which the Content-Security-Policy refuses. Pages put the same figures
+in a table beside each chart.
+
+Layouts are computed here, deterministically: the same people and meetings always give the
+same picture, so it does not jump about between two visits.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+
+import numpy as np
+
+from .choices import ROLES
+
+#: One colour per role, each dark enough for 4.5:1 against white (text on the colour and the
+#: colour on the page both read), and apart enough in hue to tell roles from each other.
+ROLE_COLOURS: dict[str, str] = {
+    "job_seeker": "#0067a5",
+    "employer": "#b93c0a",
+    "expert": "#117733",
+    "founder": "#a8326f",
+    "student": "#7d5e00",
+    "investor": "#5b3fa8",
+    "other": "#5c636a",
+}
+UNKNOWN_COLOUR = "#495057"
+BAR_COLOUR = "#1d4e89"  # the app's brand blue
+TRACK_COLOUR = "#e9edf2"
+TEXT_COLOUR = "#212529"
+MUTED_TEXT = "#495057"
+EDGE_COLOUR = "#7b8794"
+UNMET_RING = "#b00020"
+UNMET_BACKGROUND = "#fff4d6"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+_ID = re.compile(r"[^A-Za-z0-9_-]")
+
+
+class Svg(str):
+    """SVG markup that templates insert as it is (Jinja honours ``__html__``): everything in
+    it was escaped when it was built."""
+
+    def __html__(self) -> str:
+        return str(self)
+
+
+def text(value: object) -> str:
+    """Escape for XML text and attribute values, dropping the control characters that XML
+    does not allow at all."""
+    return escape(_CONTROL.sub("", str(value)), quote=True)
+
+
+def shorten(label: str, limit: int) -> str:
+    """``label`` cut to ``limit`` characters with an ellipsis (the table has it in full)."""
+    label = " ".join(label.split())
+    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
+
+
+def role_colour(role: str) -> str:
+    return ROLE_COLOURS.get(role, UNKNOWN_COLOUR)
+
+
+def role_label(role: str) -> str:
+    return ROLES.get(role, role.replace("_", " ").capitalize() or "No role")
+
+
+def text_width(label: str, size: float, bold: bool = False) -> float:
+    """A rough width of ``label`` in a sans-serif font, enough to decide where it fits."""
+    return len(label) * size * (0.62 if bold else 0.56)
+
+
+def _number(value: float) -> str:
+    """Coordinates with at most one decimal: shorter files, no visible difference."""
+    rounded = round(value, 1)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+
+
+def _open(chart_id: str, width: float, height: float, title: str, description: str) -> list[str]:
+    safe_id = _ID.sub("-", chart_id)
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {_number(width)} {_number(height)}" '
+        f'aria-labelledby="{safe_id}-title {safe_id}-desc" font-family="{text(FONT)}">',
+        f'<title id="{safe_id}-title">{text(title)}</title>',
+        f'<desc id="{safe_id}-desc">{text(description)}</desc>',
+    ]
+
+
+# -- bars ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: ``value`` sets its length, ``note`` is what is written on it."""
+
+    label: str
+    value: float
+    note: str
+    colour: str = BAR_COLOUR
+
+
+BAR_WIDTH = 400
+BAR_HEIGHT = 24
+BAR_FONT = 15
+
+
+def bar_chart(
+    bars: Sequence[Bar],
+    *,
+    title: str,
+    chart_id: str,
+    maximum: float | None = None,
+    description: str | None = None,
+) -> Svg:
+    """Horizontal bars on a light track that stands for ``maximum`` (default: the largest
+    value), each with its note written inside the bar when it fits and just after it
+    otherwise. Short labels sit to the left of their bar; long ones above it."""
+    top = max([maximum or 0.0, *(bar.value for bar in bars)])
+    labels = [shorten(bar.label, 44) for bar in bars]
+    beside = all(len(label) <= 18 for label in labels)
+    label_width = (
+        max((text_width(label, BAR_FONT) for label in labels), default=0) + 10 if beside else 0
+    )
+    track = BAR_WIDTH - label_width
+    row = BAR_HEIGHT + (10 if beside else 28)
+    height = max(row * len(bars), row) + 4
+    if description is None:
+        description = "; ".join(f"{bar.label}: {bar.note}" for bar in bars) or "No figures."
+    parts = _open(chart_id, BAR_WIDTH, height, title, description)
+    for index, (bar, label) in enumerate(zip(bars, labels, strict=True)):
+        y = index * row + (2 if beside else 22)
+        middle = y + BAR_HEIGHT / 2
+        if beside:
+            parts.append(
+                f'<text x="0" y="{_number(middle)}" dy="0.35em" font-size="{BAR_FONT}" '
+                f'fill="{TEXT_COLOUR}">{text(label)}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="0" y="{_number(y - 7)}" font-size="{BAR_FONT}" '
+                f'fill="{TEXT_COLOUR}">{text(label)}</text>'
+            )
+        x = label_width
+        length = track * (bar.value / top) if top > 0 else 0.0
+        length = max(length, 2.0) if bar.value > 0 else 0.0
+        parts.append(
+            f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(track)}" '
+            f'height="{BAR_HEIGHT}" rx="3" fill="{TRACK_COLOUR}"/>'
+        )
+        if length:
+            parts.append(
+                f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(length)}" '
+                f'height="{BAR_HEIGHT}" rx="3" fill="{text(bar.colour)}"/>'
+            )
+        note_width = text_width(bar.note, BAR_FONT, bold=True)
+        if note_width + 14 <= length:
+            parts.append(
+                f'<text x="{_number(x + length - 7)}" y="{_number(middle)}" dy="0.35em" '
+                f'text-anchor="end" font-size="{BAR_FONT}" font-weight="700" '
+                f'fill="#ffffff">{text(bar.note)}</text>'
+            )
+        else:
+            parts.append(
+                f'<text x="{_number(x + length + 6)}" y="{_number(middle)}" dy="0.35em" '
+                f'font-size="{BAR_FONT}" font-weight="700" fill="{TEXT_COLOUR}">'
+                f"{text(bar.note)}</text>"
+            )
+    parts.append("</svg>")
+    return Svg("".join(parts))
+
+
+# -- legend ----------------------------------------------------------------------------------
+
+
+def _legend(roles: Sequence[str], width: float, y: float, size: float) -> tuple[list[str], float]:
+    """Swatches and role names in rows that wrap at ``width``; returns the parts and the
+    height they take."""
+    parts: list[str] = []
+    x, line = 0.0, 0
+    step = size * 1.7
+    for role in roles:
+        label = role_label(role)
+        item = size + 6 + text_width(label, size) + 16
+        if x and x + item > width:
+            x, line = 0.0, line + 1
+        cy = y + line * step + size / 2
+        parts.append(
+            f'<circle cx="{_number(x + size / 2)}" cy="{_number(cy)}" r="{_number(size / 2)}" '
+            f'fill="{role_colour(role)}"/>'
+            f'<text x="{_number(x + size + 6)}" y="{_number(cy)}" dy="0.35em" '
+            f'font-size="{size}" fill="{TEXT_COLOUR}">{text(label)}</text>'
+        )
+        x += item
+    return parts, (line + 1) * step if roles else 0.0
+
+
+# -- who met whom, one person at a time ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A node of the people picture."""
+
+    id: int
+    name: str
+    role: str
+
+
+def spring_layout(
+    count: int, edges: Sequence[tuple[int, int]], *, seed: int = 2026, iterations: int = 80
+) -> np.ndarray:
+    """Positions of ``count`` nodes joined by ``edges`` (index pairs), shape (count, 2), in
+    [0, 1]: Fruchterman and Reingold's forces (neighbours pull, everyone pushes) with a
+    little gravity so that separate groups stay near each other, from seeded starting
+    points, so the same graph always gets the same picture.
+
+    Dense (count × count) arrays: meant for the few hundred people an event draws one by
+    one, not for thousands.
+    """
+    if count == 0:
+        return np.zeros((0, 2))
+    if count == 1:
+        return np.full((1, 2), 0.5)
+    rng = np.random.default_rng(seed)
+    position = rng.random((count, 2))
+    adjacency = np.zeros((count, count))
+    for a, b in edges:
+        if a != b:
+            adjacency[a, b] += 1.0
+            adjacency[b, a] += 1.0
+    k = math.sqrt(1.0 / count)
+    temperature = 0.1
+    cooling = temperature / (iterations + 1)
+    for _ in range(iterations):
+        delta = position[:, None, :] - position[None, :, :]
+        distance = np.sqrt((delta**2).sum(axis=-1))
+        np.clip(distance, 0.01, None, out=distance)
+        force = k * k / distance**2 - adjacency * distance / k
+        displacement = np.einsum("ijk,ij->ik", delta, force)
+        displacement -= 0.6 * k * (position - position.mean(axis=0))
+        length = np.sqrt((displacement**2).sum(axis=-1))
+        np.clip(length, 0.01, None, out=length)
+        position += displacement * (temperature / length)[:, None]
+        temperature -= cooling
+    position -= position.min(axis=0)
+    span = position.max(axis=0)
+    span[span == 0] = 1.0
+    return position / span.max()
+
+
+def components(count: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
+    """The connected groups of nodes ``0 .. count-1``, biggest first (ties: lowest node)."""
+    parent = list(range(count))
+
+    def root(node: int) -> int:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for a, b in edges:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    groups: dict[int, list[int]] = {}
+    for node in range(count):
+        groups.setdefault(root(node), []).append(node)
+    return sorted(groups.values(), key=lambda members: (-len(members), members[0]))
+
+
+def _small_layout(size: int, edges: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Two or three people: a line with the busiest one in the middle, or a triangle."""
+    if size == 2:
+        return np.array([[0.0, 0.5], [1.0, 0.5]])
+    if len(edges) >= 3:
+        return np.array([[0.0, 1.0], [0.5, 0.0], [1.0, 1.0]])
+    degree = [sum(node in edge for edge in edges) for node in range(3)]
+    middle = degree.index(max(degree))
+    ends = [node for node in range(3) if node != middle]
+    position = np.zeros((3, 2))
+    position[:, 1] = 0.5
+    position[ends[0], 0], position[middle, 0], position[ends[1], 0] = 0.0, 0.5, 1.0
+    return position
+
+
+def packed_layout(
+    edges: Sequence[tuple[int, int]],
+    count: int,
+    width: float,
+    *,
+    radius: float,
+    spacing: float = 26.0,
+    gap: float = 16.0,
+    label_room: Sequence[float] | None = None,
+) -> tuple[np.ndarray, float]:
+    """Positions of ``count`` nodes in picture units, shape (count, 2), within ``width``,
+    and the height used. Each connected group is laid out on its own (spring forces, or a
+    fixed shape for two or three people) in a square whose side grows with the square root
+    of its size, and the groups are packed in centred rows, biggest first: no space is
+    lost between groups that pushed each other away. ``label_room`` is the room to keep to
+    the right of each node for its name."""
+    rooms = list(label_room) if label_room is not None else [0.0] * count
+    position = np.zeros((count, 2))
+    by_node: dict[int, list[tuple[int, int]]] = {}
+    for a, b in edges:
+        by_node.setdefault(min(a, b), []).append((a, b))
+    rows: list[list[tuple[list[int], np.ndarray, float, float]]] = [[]]
+    row_width = 0.0
+    for members in components(count, edges):
+        local = {node: n for n, node in enumerate(members)}
+        inner = [(local[a], local[b]) for node in members for a, b in by_node.get(node, ())]
+        room = max(rooms[node] for node in members)
+        if len(members) == 1:
+            shape = np.full((1, 2), 0.5)
+        elif len(members) <= 3:
+            shape = _small_layout(len(members), inner)
+        else:
+            shape = spring_layout(len(members), inner, iterations=60 if len(members) < 20 else 80)
+        side = spacing * 1.25 * math.sqrt(len(members) - 1) if len(members) > 1 else 0.0
+        side = min(side, width - room - 2 * radius)
+        extent = shape.max(axis=0) - shape.min(axis=0)
+        box_w = side * extent[0] + 2 * radius + room
+        box_h = side * extent[1] + 2 * radius
+        placed = (shape - shape.min(axis=0)) * side + radius
+        if rows[-1] and row_width + gap + box_w > width:
+            rows.append([])
+            row_width = 0.0
+        row_width += (gap if rows[-1] else 0.0) + box_w
+        rows[-1].append((members, placed, box_w, box_h))
+    y = 0.0
+    for row in rows:
+        used = sum(box_w for _, _, box_w, _ in row) + gap * (len(row) - 1)
+        x = (width - used) / 2
+        height = max((box_h for _, _, _, box_h in row), default=0.0)
+        for members, placed, box_w, box_h in row:
+            offset = np.array([x, y + (height - box_h) / 2])
+            position[members] = placed + offset
+            x += box_w + gap
+        y += height + gap
+    return position, max(y - gap, 0.0)
+
+
+NETWORK_WIDTH = 400
+LABELLED_PEOPLE = 30  # names are written beside the dots up to this many people
+
+
+def people_network(
+    people: Sequence[Person],
+    pairs: Sequence[tuple[int, int]],
+    *,
+    title: str,
+    chart_id: str,
+    description: str,
+) -> Svg:
+    """Dots for people, coloured by role, and a line for each pair in ``pairs`` (person ids).
+    People in no pair are drawn apart, below, on a highlighted band headed "Nobody met
+    them". Names are written beside the dots for small events and are in each dot's
+    tooltip always."""
+    people = sorted(people, key=lambda person: person.id)
+    index = {person.id: n for n, person in enumerate(people)}
+    links = sorted({tuple(sorted(pair)) for pair in pairs if pair[0] in index and pair[1] in index})
+    linked_ids = {i for pair in links for i in pair}
+    linked = [person for person in people if person.id in linked_ids]
+    alone = [person for person in people if person.id not in linked_ids]
+    labelled = len(people) <= LABELLED_PEOPLE
+    roles = [role for role in ROLES if any(p.role == role for p in people)]
+    roles += sorted({p.role for p in people} - set(roles))
+    margin = 8.0
+    parts: list[str] = []
+    legend, legend_height = _legend(roles, NETWORK_WIDTH - 2 * margin, margin, 15)
+    y0 = margin + legend_height + 6
+
+    # People who met someone: each group of connected people laid out by the spring
+    # forces, the groups packed in rows, biggest first.
+    radius = max(3.0, min(6.0, 7.0 - len(linked) / 50))
+    height = y0
+    if linked:
+        local = {person.id: n for n, person in enumerate(linked)}
+        label_room = [
+            text_width(shorten(person.name, 22), 12) + 6 if labelled else 0.0 for person in linked
+        ]
+        layout, used = packed_layout(
+            [(local[a], local[b]) for a, b in links],
+            len(linked),
+            NETWORK_WIDTH - 2 * margin,
+            radius=radius,
+            label_room=label_room,
+        )
+        position_of = {
+            person.id: (margin + x, y0 + y) for person, (x, y) in zip(linked, layout, strict=True)
+        }
+        height = y0 + used + 8
+        width = 1.5 if len(links) <= 100 else 1.0
+        parts.append(
+            f'<g stroke="{EDGE_COLOUR}" stroke-width="{width}" stroke-opacity="0.75" '
+            f'stroke-linecap="round">'
+        )
+        for a, b in links:
+            (xa, ya), (xb, yb) = position_of[a], position_of[b]
+            parts.append(
+                f'<line x1="{_number(xa)}" y1="{_number(ya)}" '
+                f'x2="{_number(xb)}" y2="{_number(yb)}"/>'
+            )
+        parts.append("</g>")
+        for person in linked:
+            x, y = position_of[person.id]
+            parts.append(_dot(person, x, y, radius, met=True))
+            if labelled:
+                parts.append(
+                    f'<text x="{_number(x + radius + 4)}" y="{_number(y)}" dy="0.35em" '
+                    f'font-size="12" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="3" '
+                    f'paint-order="stroke" stroke-linejoin="round">'
+                    f"{text(shorten(person.name, 22))}</text>"
+                )
+
+    # People nobody met, on a band of their own.
+    if alone:
+        top = height + 4
+        cell_w, cell_h = (130.0, 22.0) if labelled else (max(2 * radius + 5, 11.0),) * 2
+        columns = max(1, int((NETWORK_WIDTH - 2 * margin - 12) // cell_w))
+        rows = math.ceil(len(alone) / columns)
+        band = 30 + rows * cell_h + 6
+        parts.append(
+            f'<rect x="{_number(margin)}" y="{_number(top)}" '
+            f'width="{_number(NETWORK_WIDTH - 2 * margin)}" height="{_number(band)}" rx="6" '
+            f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1"/>'
+            f'<text x="{_number(margin + 8)}" y="{_number(top + 19)}" font-size="13" '
+            f'font-weight="700" fill="{UNMET_RING}">Nobody met them ({len(alone):,})</text>'
+        )
+        dot = min(radius, cell_h / 2 - 3)
+        for n, person in enumerate(alone):
+            row_n, column = divmod(n, columns)
+            x = margin + 8 + dot + 2 + column * cell_w
+            y = top + 30 + row_n * cell_h + cell_h / 2
+            parts.append(_dot(person, x, y, dot, met=False))
+            if labelled:
+                parts.append(
+                    f'<text x="{_number(x + dot + 5)}" y="{_number(y)}" dy="0.35em" '
+                    f'font-size="12" fill="{TEXT_COLOUR}">{text(shorten(person.name, 16))}</text>'
+                )
+        height = top + band
+    svg = _open(chart_id, NETWORK_WIDTH, height + margin, title, description)
+    return Svg("".join(svg + legend + parts + ["</svg>"]))
+
+
+def _dot(person: Person, x: float, y: float, radius: float, *, met: bool) -> str:
+    tooltip = f"{person.name} ({role_label(person.role)})" + ("" if met else ": nobody met them")
+    ring = 'stroke="#ffffff" stroke-width="1"' if met else f'stroke="{UNMET_RING}" stroke-width="2"'
+    return (
+        f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(radius)}" '
+        f'fill="{role_colour(person.role)}" {ring}><title>{text(tooltip)}</title></circle>'
+    )
+
+
+# -- who met whom, role by role --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RoleGroup:
+    """A node of the roles picture: a role, how many people have it, how many of them
+    nobody met."""
+
+    role: str
+    people: int
+    unmet: int
+
+
+ROLE_NETWORK_WIDTH = 440
+ROLE_NETWORK_HEIGHT = 480
+NUMBERED_LINKS = 8  # the thickest lines carry their number; the table has them all
+
+
+def _wedge(x: float, y: float, radius: float, share: float, attributes: str, inner: str) -> str:
+    """The slice of a disc for ``share`` (0-1) of it, from twelve o'clock clockwise."""
+    if share >= 0.999:
+        return (
+            f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(radius)}" {attributes}>'
+            f"{inner}</circle>"
+        )
+    angle = 2 * math.pi * share
+    end_x, end_y = x + radius * math.sin(angle), y - radius * math.cos(angle)
+    large = 1 if share > 0.5 else 0
+    return (
+        f'<path d="M{_number(x)} {_number(y)} L{_number(x)} {_number(y - radius)} '
+        f'A{_number(radius)} {_number(radius)} 0 {large} 1 {_number(end_x)} {_number(end_y)} Z" '
+        f"{attributes}>{inner}</path>"
+    )
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two boxes (left, top, right, bottom) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _label_below(angle: float) -> bool:
+    """Names go below the discs, except on the upper part of the circle."""
+    return math.sin(angle) >= -0.3
+
+
+def role_network(
+    groups: Sequence[RoleGroup],
+    links: Mapping[tuple[str, str], int],
+    *,
+    title: str,
+    chart_id: str,
+    description: str,
+) -> Svg:
+    """Roles on a circle, each a disc whose area follows its number of people, with a pale
+    slice for the share of them nobody met; a line between two roles as thick as the number
+    of meetings between them (a loop for meetings within one role), the thickest with their
+    number written on them. Each role is named beside its disc with its figures."""
+    groups = [group for group in groups if group.people]
+    centre_x, centre_y, ring = ROLE_NETWORK_WIDTH / 2, ROLE_NETWORK_HEIGHT / 2, 150.0
+    most_people = max((group.people for group in groups), default=1)
+    most_links = max(links.values(), default=1) or 1
+    place: dict[str, tuple[float, float, float, float]] = {}
+    for n, group in enumerate(groups):
+        angle = -math.pi / 2 + 2 * math.pi * n / max(len(groups), 1)
+        distance = ring if len(groups) > 1 else 0.0
+        radius = 9 + 19 * math.sqrt(group.people / most_people)
+        place[group.role] = (
+            centre_x + distance * math.cos(angle),
+            centre_y + distance * math.sin(angle),
+            radius,
+            angle,
+        )
+    # Where each role's name goes, so that the numbers on the lines keep clear of it.
+    label_top = {
+        role: y + radius + 17 if _label_below(angle) else y - radius - 42
+        for role, (x, y, radius, angle) in place.items()
+    }
+    taken = [(x - 58, top - 15, x + 58, top + 36) for (x, _, _, _), top in
+             zip(place.values(), label_top.values(), strict=True)]  # fmt: skip
+    taken += [(x - r, y - r, x + r, y + r) for x, y, r, _ in place.values()]
+    drawn = sorted(
+        ((pair, count) for pair, count in links.items() if count and set(pair) <= set(place)),
+        key=lambda item: (-item[1], item[0]),
+    )
+    lines: list[str] = []
+    numbers: list[str] = []
+    for rank, ((a, b), count) in enumerate(drawn):
+        width = 1.5 + 11 * count / most_links
+        (xa, ya, ra, angle), (xb, yb, _, _) = place[a], place[b]
+        meetings = f"{count:,} meeting{'s' if count != 1 else ''}"
+        tooltip = f"<title>{text(role_label(a))} and {text(role_label(b))}: {meetings}</title>"
+        if a == b:
+            # A loop beside the disc, turned away from where its name is written.
+            turns = (angle - 0.9, angle + 0.9)
+            turn = min(turns, key=math.sin) if _label_below(angle) else max(turns, key=math.sin)
+            lx, ly = xa + (ra + 10) * math.cos(turn), ya + (ra + 10) * math.sin(turn)
+            lines.append(
+                f'<circle cx="{_number(lx)}" cy="{_number(ly)}" r="13" fill="none" '
+                f'stroke="{EDGE_COLOUR}" stroke-width="{_number(min(width, 9))}" '
+                f'stroke-opacity="0.7">{tooltip}</circle>'
+            )
+            spots = [(lx + 26 * math.cos(turn), ly + 26 * math.sin(turn))]
+        else:
+            lines.append(
+                f'<line x1="{_number(xa)}" y1="{_number(ya)}" x2="{_number(xb)}" '
+                f'y2="{_number(yb)}" stroke="{EDGE_COLOUR}" stroke-width="{_number(width)}" '
+                f'stroke-opacity="0.7" stroke-linecap="round">{tooltip}</line>'
+            )
+            spots = [(xa + (xb - xa) * t, ya + (yb - ya) * t) for t in (0.5, 0.4, 0.6, 0.3, 0.7)]
+        if rank >= NUMBERED_LINKS:
+            continue
+        half = text_width(f"{count:,}", 14, bold=True) / 2 + 3
+        for mx, my in spots:
+            box = (mx - half, my - 9, mx + half, my + 9)
+            if not any(_overlap(box, other) for other in taken):
+                taken.append(box)
+                numbers.append(
+                    f'<text x="{_number(mx)}" y="{_number(my)}" dy="0.35em" '
+                    f'text-anchor="middle" font-size="14" font-weight="700" '
+                    f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+                    f'paint-order="stroke" stroke-linejoin="round">{count:,}</text>'
+                )
+                break
+    lines.reverse()  # the thickest on top
+    discs: list[str] = []
+    for group in groups:
+        x, y, radius, angle = place[group.role]
+        label = role_label(group.role)
+        tooltip = f"{text(label)}: {group.people:,} people, nobody met {group.unmet:,}"
+        discs.append(
+            f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(radius)}" '
+            f'fill="{role_colour(group.role)}" stroke="#ffffff" stroke-width="2">'
+            f"<title>{tooltip}</title></circle>"
+        )
+        if group.unmet:
+            discs.append(
+                _wedge(
+                    x,
+                    y,
+                    radius - 1,
+                    group.unmet / group.people,
+                    f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1.5"',
+                    f"<title>{tooltip}</title>",
+                )
+            )
+        numbers.append(
+            f'<text x="{_number(x)}" y="{_number(label_top[group.role])}" text-anchor="middle" '
+            f'font-size="17" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+            f'paint-order="stroke" stroke-linejoin="round"><tspan font-weight="700">'
+            f'{text(shorten(label, 18))}</tspan><tspan x="{_number(x)}" dy="1.15em" '
+            f'font-size="14">{group.people:,} people</tspan>'
+            f'<tspan x="{_number(x)}" dy="1.15em" font-size="14" '
+            f'fill="{UNMET_RING if group.unmet else MUTED_TEXT}">'
+            f"{group.unmet:,} met nobody</tspan></text>"
+        )
+    svg = _open(chart_id, ROLE_NETWORK_WIDTH, ROLE_NETWORK_HEIGHT, title, description)
+    return Svg("".join(svg + lines + discs + numbers + ["</svg>"]))
+
+
+__all__ = [
+    "ROLE_COLOURS",
+    "Bar",
+    "Person",
+    "RoleGroup",
+    "Svg",
+    "bar_chart",
+    "people_network",
+    "role_colour",
+    "role_label",
+    "role_network",
+    "components",
+    "packed_layout",
+    "spring_layout",
+]
