@@ -34,6 +34,12 @@ def heat_class(fraction: float) -> str:
     return f"heat-{min(10, max(0, round(fraction * 10)))}"
 
 
+def useful_class(mean: float) -> str:
+    """A usefulness average's shade in half points, "useful-2" (1 of 5) to "useful-10" (5 of
+    5): warm below the middle, blue above (rules in app.css)."""
+    return f"useful-{min(10, max(2, round(mean * 2)))}"
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["number"] = format_number
@@ -41,6 +47,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["reason_lines"] = format_reasons
     app.jinja_env.filters["width_class"] = width_class
     app.jinja_env.filters["heat_class"] = heat_class
+    app.jinja_env.filters["useful_class"] = useful_class
     app.jinja_env.tests["weak_match"] = is_weak
     app.jinja_env.globals.update(
         ROLES=ROLES,

@@ -33,5 +33,4 @@ def own_attendee(event: Event, attendee_id: int) -> Attendee:
     return attendee
 
 
-
-from . import attendees, events, imports, jobs, matching, schedule  # noqa: E402, F401 - register the views
+from . import attendees, events, imports, jobs, matching, outcome, schedule  # noqa: E402, F401 - register the views
