@@ -169,6 +169,16 @@ def test_scores_are_within_bounds_and_help_ranks_above_interests() -> None:
 # -- rules ------------------------------------------------------------------------------
 
 
+def test_shown_score_is_the_fit_even_for_someone_everybody_needs() -> None:
+    """The in-demand prior of the one person who meets 300 needs is large; it ranks, but the
+    strength people see is still the fit (here all of a need met by a plain offer)."""
+    expert = Profile(1, can_help_with=("python",))
+    crowd = [Profile(10 + i, looking_for=("python",)) for i in range(300)]
+    result = suggest_partners([expert, *crowd])
+    assert ids(result, 10)[0] == 1
+    assert score(result, 10, 1) == pytest.approx(1 / 1.5, abs=1e-6)
+
+
 def test_default_role_rules_let_anyone_meet() -> None:
     seeker = Profile(1, looking_for=("fundraising",), role="job_seeker")
     investor = Profile(2, can_help_with=("fundraising",), role="investor")

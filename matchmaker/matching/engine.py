@@ -134,6 +134,7 @@ class Matcher:
         self.__dict__.pop("idf_", None)
         self.__dict__.pop("need_mass_", None)
         self.__dict__.pop("_mats", None)
+        self.__dict__.pop("_prior_scale", None)
         self.aliases_ = shipped_aliases().extended(self.settings.extra_synonyms)
         self._vocabulary = vocabulary = vectors.Vocabulary(self.aliases_)
         self.vocabulary_: dict[str, int] = vocabulary.columns
@@ -175,7 +176,14 @@ class Matcher:
         # The needs seen by `fit`, so that one edit never moves anybody else's prior.
         if not hasattr(self, "need_mass_"):
             self.need_mass_ = np.asarray(needs.sum(axis=0)).ravel()
-        self._prior = vectors.priors(people, offers, self.need_mass_)
+        prior = vectors.priors(people, offers, self.need_mass_)
+        # Scaled so that the largest prior seen by `fit` is 1: ranking is the same, and a
+        # key's part above its help tier stays below HELP_TIER (the fit is below 2), so the
+        # tier and the score people see can be read back from the key. The scale is kept
+        # for later edits, so that they move nobody else's keys.
+        if not hasattr(self, "_prior_scale"):
+            self._prior_scale = 1.0 / max(float(prior.max(initial=0.0)), 1e-12)
+        self._prior = prior * self._prior_scale
         self._empty = np.fromiter((p.empty for p in people), dtype=bool, count=n)
         classes: dict[tuple, int] = {}
         orgs: dict[str, int] = {"": -1}
