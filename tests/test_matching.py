@@ -18,6 +18,7 @@ from matchmaker.matching import (
     is_weak,
     suggest_partners,
 )
+from matchmaker.matching.engine import pair_components
 from matchmaker.matching.synthetic import synthetic_profiles
 from matchmaker.matching.text import content_words, phrase_terms, shipped_aliases
 
@@ -539,3 +540,60 @@ def test_dense_rows_give_the_same_lists(monkeypatch: pytest.MonkeyPatch) -> None
         assert [s.score for s in dense.suggestions[person]] == pytest.approx(
             [s.score for s in suggestions], abs=1e-5
         )
+
+
+# -- the score's components and weights --------------------------------------------------
+
+
+def test_components_are_what_the_shown_score_combines() -> None:
+    profiles = synthetic_profiles(120, seed=5)
+    settings = MatchSettings(top_k=5)
+    matcher = Matcher(settings).fit(profiles)
+    pairs = [
+        (viewer, s.partner_id)
+        for viewer, items in matcher.result_.suggestions.items()
+        for s in items
+    ]
+    parts = matcher.components(pairs)
+    assert len(parts) == len(pairs)
+    norm = 1 + settings.reciprocity + settings.shared_weight
+    fit = (parts.they_help + settings.reciprocity * parts.you_help + 0.2 * parts.shared) / norm
+    shown = [s.score for items in matcher.result_.suggestions.values() for s in items]
+    assert fit.clip(max=1.0) == pytest.approx(shown, abs=1e-4)
+    assert (parts.prior > 0).all() and (parts.track_record == 0).all()
+
+
+def test_pair_components_need_no_ranking_and_agree_with_the_matcher() -> None:
+    profiles = synthetic_profiles(60, seed=2)
+    pairs = [(profiles[0].id, profiles[5].id), (profiles[7].id, profiles[3].id)]
+    fitted = Matcher().fit(profiles).components(pairs)
+    alone = pair_components(profiles, pairs)
+    for name in ("they_help", "you_help", "shared", "prior"):
+        assert getattr(alone, name) == pytest.approx(getattr(fitted, name))
+    swapped = pair_components(profiles, [(b, a) for a, b in pairs])
+    assert swapped.they_help == pytest.approx(alone.you_help)
+
+
+def test_default_weights_ignore_track_records() -> None:
+    """Busy helpers are not pushed up unless weights learnt from answers say so."""
+    me = Profile(1, looking_for=("fundraising",))
+    newcomer = Profile(2, can_help_with=("fundraising", "pitch decks"))
+    veteran = Profile(3, can_help_with=("fundraising",), track_record=40)
+    plain = suggest_partners([me, newcomer, veteran])
+    without = suggest_partners([me, newcomer, Profile(3, can_help_with=("fundraising",))])
+    assert plain == without
+    assert ids(plain, 1) == [2, 3]
+    weighted = suggest_partners([me, newcomer, veteran], MatchSettings(track_record_exponent=1.0))
+    assert ids(weighted, 1) == [3, 2]
+    # The strength people see is still the fit, whatever moved the ranking.
+    assert score(weighted, 1, 3) == score(plain, 1, 3)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("shared_weight", -0.1), ("shared_weight", 1.5), ("prior_exponent", -1.0),
+     ("track_record_exponent", -0.5)],
+)  # fmt: skip
+def test_weights_out_of_range_are_refused(field: str, value: float) -> None:
+    with pytest.raises(ValueError):
+        MatchSettings(**{field: value})

@@ -52,6 +52,13 @@ see is the fit without the prior, in [0, 1]. Pairs where someone can help always
 pairs that only share interests (those are labelled as weak); pairs scoring 0 are never
 suggested.
 
+The weights are settings: ``r`` is `MatchSettings.reciprocity`, the 0.2 of shared interests
+`MatchSettings.shared_weight`, and the ranking multiplies by ``prior(A) **
+prior_exponent * (1 + track_record(A)) ** track_record_exponent`` (1 and 0 by default: the
+default leaves out `Profile.track_record`, how many people said A helped them at the
+organizer's earlier events, so that busy people are not pushed into every list).
+`Matcher.components` gives the parts of the score for any pair.
+
 These defaults were chosen on real "who helped whom" data: Stack Exchange sites where the
 accepted answer says who helped whom (``scripts/eval_matching.py``, protocol in
 `matchmaker.matching.evaluation`); the README lists the figures beside the plain baselines.

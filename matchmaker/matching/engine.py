@@ -21,10 +21,18 @@ import numpy as np
 
 from . import compatibility, explain, exposure, kernels, vectors
 from .text import shipped_aliases
-from .types import MatchResult, MatchSettings, Profile, Reason, SuggestedPartner
+from .types import (
+    SHARED_WEIGHT,
+    MatchResult,
+    MatchSettings,
+    PairComponents,
+    Profile,
+    Reason,
+    SuggestedPartner,
+)
 
-#: Weight of shared interests next to "how much they can help me" (1).
-SHARED_WEIGHT = 0.2
+__all__ = ["SHARED_WEIGHT", "Matcher", "pair_components", "suggest_partners"]
+
 #: Above this many lists to explain at once, reasons come from the kernel.
 BATCH_REASONS = 2000
 
@@ -105,6 +113,29 @@ class Matcher:
         self.settings.declined_pairs = self.settings.declined_pairs | {frozenset((a, b))}
         return self._apply({}, set(), touched={a, b})
 
+    def components(self, pairs: Sequence[tuple[int, int]]) -> PairComponents:
+        """What the score combines for each (viewer id, candidate id) pair.
+
+        The same quantities the kernels sum (in double precision here), before any weight:
+        what learning from answers re-weights. Raises KeyError for an unknown id.
+        """
+        self._check_prepared()
+        index = self._index
+        viewers = np.fromiter((index[v] for v, _ in pairs), dtype=np.int64, count=len(pairs))
+        partners = np.fromiter((index[c] for _, c in pairs), dtype=np.int64, count=len(pairs))
+        offers, needs, interests = self._mats[1]
+
+        def dot(left: object, right: object) -> np.ndarray:
+            return np.asarray(left.multiply(right).sum(axis=1)).ravel()
+
+        return PairComponents(
+            they_help=dot(offers[partners], needs[viewers]),
+            you_help=dot(offers[viewers], needs[partners]),
+            shared=dot(interests[viewers], interests[partners]),
+            prior=self._base_prior[partners].copy(),
+            track_record=self._track[partners].copy(),
+        )
+
     def recomputed(self) -> MatchResult:
         """Every list ranked again from scratch with the current term statistics.
 
@@ -127,6 +158,18 @@ class Matcher:
     # -- fitting ---------------------------------------------------------------------------
 
     def _fit(self, profiles: Iterable[Profile], progress: Progress | None) -> Matcher:
+        self._prepare(profiles)
+        n = len(self._ids)
+        self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
+        self._cand_key = np.zeros((n, self._depth), dtype=np.float64)
+        self._cand_cnt = np.zeros(n, dtype=np.int64)
+        self._lists: dict[int, list[SuggestedPartner]] = {}
+        self._rank(np.arange(n, dtype=np.int64), progress)
+        self._finish(changed=None)
+        return self
+
+    def _prepare(self, profiles: Iterable[Profile]) -> None:
+        """Learn the terms and their specificity and build the arrays, without ranking."""
         profiles = sorted(profiles, key=lambda p: p.id)
         ids = [p.id for p in profiles]
         if len(set(ids)) != len(ids):
@@ -147,14 +190,6 @@ class Matcher:
         self.__dict__.pop("_shown_rows", None)
         self._holders: dict[int, explain.Holders] = {}
         self._build()
-        n = len(self._ids)
-        self._cand_idx = np.full((n, self._depth), -1, dtype=np.int64)
-        self._cand_key = np.zeros((n, self._depth), dtype=np.float64)
-        self._cand_cnt = np.zeros(n, dtype=np.int64)
-        self._lists: dict[int, list[SuggestedPartner]] = {}
-        self._rank(np.arange(n, dtype=np.int64), progress)
-        self._finish(changed=None)
-        return self
 
     # -- arrays ----------------------------------------------------------------------------
 
@@ -176,14 +211,18 @@ class Matcher:
         # The needs seen by `fit`, so that one edit never moves anybody else's prior.
         if not hasattr(self, "need_mass_"):
             self.need_mass_ = np.asarray(needs.sum(axis=0)).ravel()
-        prior = vectors.priors(people, offers, self.need_mass_)
-        # Scaled so that the largest prior seen by `fit` is 1: ranking is the same, and a
-        # key's part above its help tier stays below HELP_TIER (the fit is below 2), so the
-        # tier and the score people see can be read back from the key. The scale is kept
-        # for later edits, so that they move nobody else's keys.
+        self._base_prior = vectors.priors(people, offers, self.need_mass_)
+        self._track = np.fromiter((p.track_record for p in people), dtype=np.float64, count=n)
+        weighted = vectors.weighted_priors(
+            self._base_prior, self._track, settings.prior_exponent, settings.track_record_exponent
+        )
+        # Scaled so that the largest multiplier seen by `fit` is 1: ranking is the same, and
+        # a key's part above its help tier stays below HELP_TIER (the fit is below 2), so
+        # the tier and the score people see can be read back from the key. The scale is
+        # kept for later edits, so that they move nobody else's keys.
         if not hasattr(self, "_prior_scale"):
-            self._prior_scale = 1.0 / max(float(prior.max(initial=0.0)), 1e-12)
-        self._prior = prior * self._prior_scale
+            self._prior_scale = 1.0 / max(float(weighted.max(initial=0.0)), 1e-12)
+        self._prior = weighted * self._prior_scale
         self._empty = np.fromiter((p.empty for p in people), dtype=bool, count=n)
         classes: dict[tuple, int] = {}
         orgs: dict[str, int] = {"": -1}
@@ -207,7 +246,7 @@ class Matcher:
     def _kernel_args(self) -> tuple:
         settings = self.settings
         return (
-            *self._term_arrays, settings.reciprocity, SHARED_WEIGHT, self._prior,
+            *self._term_arrays, settings.reciprocity, settings.shared_weight, self._prior,
             self._cls_of, self._org_of, self._compat, settings.exclude_same_organization,
             self._decl_ptr, self._decl_idx,
         )  # fmt: skip
@@ -368,6 +407,10 @@ class Matcher:
         if not hasattr(self, "result_"):
             raise RuntimeError("call fit() first")
 
+    def _check_prepared(self) -> None:
+        if not hasattr(self, "_mats"):
+            raise RuntimeError("call fit() first")
+
     def _apply(
         self, changed: dict[int, Profile], removed: set[int], touched: set[int] | None = None
     ) -> set[int]:
@@ -431,6 +474,21 @@ class Matcher:
             | ((keys == worst_key) & (p < worst_idx))
         )
         return viewers[better].tolist()
+
+
+def pair_components(
+    profiles: Sequence[Profile],
+    pairs: Sequence[tuple[int, int]],
+    settings: MatchSettings | None = None,
+) -> PairComponents:
+    """`Matcher.components` of an event's pairs, without ranking anybody's list.
+
+    The term statistics are those of ``profiles`` (the whole event), so the components are
+    what matching would combine for these pairs at that event.
+    """
+    matcher = Matcher(settings)
+    matcher._prepare(profiles)
+    return matcher.components(pairs)
 
 
 def suggest_partners(

@@ -5,12 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from matchmaker.choices import MEETING_MODES, ROLES
 
 _EVERYONE = frozenset(ROLES)
 
 #: Weight of "how much I can help them" next to "how much they can help me" (1).
 DEFAULT_RECIPROCITY = 0.3
+#: Weight of shared interests next to "how much they can help me" (1).
+SHARED_WEIGHT = 0.2
 
 #: Who may meet whom. A pair is allowed when either side lists the other's role, so the
 #: matrix is symmetric even if an organizer writes only one direction. The default lets
@@ -42,6 +46,8 @@ class Profile:
 
     Phrase fields accept any iterable of strings (or one comma-separated string) and are
     stored as tuples; ``sessions`` is None when the attendee is available for all sessions.
+    ``track_record`` is how many people said this attendee helped them at the organizer's
+    earlier events; only weights learnt from answers use it (`MatchSettings`).
     """
 
     id: int
@@ -52,6 +58,7 @@ class Profile:
     organization: str = ""
     meeting_mode: str = "either"
     sessions: frozenset[int] | None = None
+    track_record: int = 0
 
     def __post_init__(self) -> None:
         for name in ("can_help_with", "looking_for", "interests"):
@@ -79,6 +86,10 @@ class MatchSettings:
     suggestions: each attendee's meeting limit is what protects the most sought-after people.
     ``extra_synonyms`` are per-event aliases ("k8s" -> "kubernetes") applied on top of the
     shipped table. ``declined_pairs`` holds pairs of attendee ids never to suggest.
+
+    ``shared_weight``, ``prior_exponent`` and ``track_record_exponent`` are the rest of the
+    score's weights (see the package docstring); the defaults are the shipped score, and
+    `matchmaker.matching.learning` re-weights them from an organizer's answers.
     """
 
     top_k: int = 10
@@ -91,6 +102,9 @@ class MatchSettings:
     exclude_same_organization: bool = True
     extra_synonyms: Mapping[str, str] = field(default_factory=dict)
     declined_pairs: frozenset[frozenset[int]] = frozenset()
+    shared_weight: float = SHARED_WEIGHT
+    prior_exponent: float = 1.0
+    track_record_exponent: float = 0.0
 
     def __post_init__(self) -> None:
         if self.top_k < 1:
@@ -101,6 +115,10 @@ class MatchSettings:
             raise ValueError("exposure_penalty must be between 0 and 1")
         if not 0.0 <= self.reciprocity <= 1.0:
             raise ValueError("reciprocity must be between 0 and 1")
+        if not 0.0 <= self.shared_weight <= 1.0:
+            raise ValueError("shared_weight must be between 0 and 1")
+        if self.prior_exponent < 0.0 or self.track_record_exponent < 0.0:
+            raise ValueError("exponents must not be negative")
 
     @property
     def exposure_cap(self) -> int | None:
@@ -132,6 +150,26 @@ class SuggestedPartner:
     partner_id: int
     score: float
     reasons: tuple[Reason, ...] = ()
+
+
+@dataclass(frozen=True)
+class PairComponents:
+    """The parts the score combines, for a batch of (viewer, candidate) pairs.
+
+    Each array has shape ``(n_pairs,)``. ``they_help`` is help(candidate -> viewer),
+    ``you_help`` help(viewer -> candidate), ``shared`` the cosine of shared interests,
+    ``prior`` the candidate's default prior (breadth and demand of their offers) and
+    ``track_record`` the candidate's `Profile.track_record`.
+    """
+
+    they_help: np.ndarray
+    you_help: np.ndarray
+    shared: np.ndarray
+    prior: np.ndarray
+    track_record: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.they_help)
 
 
 @dataclass

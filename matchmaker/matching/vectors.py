@@ -63,6 +63,7 @@ class Person:
     interests: Phrases
     class_key: ClassKey
     org: str
+    track_record: int = 0
 
     @property
     def empty(self) -> bool:
@@ -123,7 +124,12 @@ class Vocabulary:
                 if ids and text not in seen:
                     seen[text] = ids
             fields.append(tuple(seen.items()))
-        return Person(*fields, class_key(profile), normalise_org(profile.organization))
+        return Person(
+            *fields,
+            class_key(profile),
+            normalise_org(profile.organization),
+            max(int(profile.track_record), 0),
+        )
 
     def fit(self, people: Iterable[Person], n: int) -> list[float]:
         """Learn idf and the mean offer length from *n* people; return the idf list."""
@@ -240,6 +246,23 @@ def priors(people: Sequence[Person], offers: sp.csr_matrix, need_mass: np.ndarra
     mass[: min(len(need_mass), len(mass))] = need_mass[: len(mass)]
     demand = offers @ mass
     return prior * (1 + demand) ** DEMAND_EXPONENT
+
+
+def weighted_priors(
+    prior: np.ndarray,
+    track_record: np.ndarray,
+    prior_exponent: float = 1.0,
+    track_record_exponent: float = 0.0,
+) -> np.ndarray:
+    """``prior ** prior_exponent * (1 + track_record) ** track_record_exponent``.
+
+    The shipped score is ``prior`` itself (exponents 1 and 0), returned unchanged; weights
+    learnt from answers may make the prior count more or less and add a track record.
+    """
+    out = prior if prior_exponent == 1.0 else prior**prior_exponent
+    if track_record_exponent != 0.0:
+        out = out * (1.0 + track_record) ** track_record_exponent
+    return out
 
 
 def _csr(rows: Sequence[Row], n_cols: int) -> sp.csr_matrix:
