@@ -57,7 +57,9 @@ The weights are settings: ``r`` is `MatchSettings.reciprocity`, the 0.2 of share
 prior_exponent * (1 + track_record(A)) ** track_record_exponent`` (1 and 0 by default: the
 default leaves out `Profile.track_record`, how many people said A helped them at the
 organizer's earlier events, so that busy people are not pushed into every list).
-`Matcher.components` gives the parts of the score for any pair.
+`Matcher.components` gives the parts of the score for any pair, and
+`matchmaker.matching.learning` fits the four weights to an organizer's answers, the defaults
+as its prior, once there are enough of them.
 
 These defaults were chosen on real "who helped whom" data: Stack Exchange sites where the
 accepted answer says who helped whom (``scripts/eval_matching.py``, protocol in
