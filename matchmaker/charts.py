@@ -312,7 +312,7 @@ def packed_layout(
     fixed shape for two or three people) in a square whose side grows with the square root
     of its size, and the groups are packed in centred rows, biggest first: no space is
     lost between groups that pushed each other away. ``label_room`` is the room to keep to
-    the right of each node for its name."""
+    the right of each node for its name; two or three people with names are stacked."""
     rooms = list(label_room) if label_room is not None else [0.0] * count
     position = np.zeros((count, 2))
     by_node: dict[int, list[tuple[int, int]]] = {}
@@ -328,6 +328,8 @@ def packed_layout(
             shape = np.full((1, 2), 0.5)
         elif len(members) <= 3:
             shape = _small_layout(len(members), inner)
+            if room:  # names are written to the right: stack the people instead
+                shape = shape[:, ::-1].copy()
         else:
             shape = spring_layout(len(members), inner, iterations=60 if len(members) < 20 else 80)
         side = spacing * 1.25 * math.sqrt(len(members) - 1) if len(members) > 1 else 0.0
@@ -356,6 +358,7 @@ def packed_layout(
 
 NETWORK_WIDTH = 400
 LABELLED_PEOPLE = 30  # names are written beside the dots up to this many people
+NAME_FONT = 14
 
 
 def people_network(
@@ -391,13 +394,15 @@ def people_network(
     if linked:
         local = {person.id: n for n, person in enumerate(linked)}
         label_room = [
-            text_width(shorten(person.name, 22), 12) + 6 if labelled else 0.0 for person in linked
+            text_width(shorten(person.name, 22), NAME_FONT) + 6 if labelled else 0.0
+            for person in linked
         ]
         layout, used = packed_layout(
             [(local[a], local[b]) for a, b in links],
             len(linked),
             NETWORK_WIDTH - 2 * margin,
             radius=radius,
+            spacing=44.0 if labelled else 26.0,
             label_room=label_room,
         )
         position_of = {
@@ -419,18 +424,13 @@ def people_network(
         for person in linked:
             x, y = position_of[person.id]
             parts.append(_dot(person, x, y, radius, met=True))
-            if labelled:
-                parts.append(
-                    f'<text x="{_number(x + radius + 4)}" y="{_number(y)}" dy="0.35em" '
-                    f'font-size="12" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="3" '
-                    f'paint-order="stroke" stroke-linejoin="round">'
-                    f"{text(shorten(person.name, 22))}</text>"
-                )
+        if labelled:
+            parts += _names(linked, position_of, radius, NETWORK_WIDTH)
 
     # People nobody met, on a band of their own.
     if alone:
         top = height + 4
-        cell_w, cell_h = (130.0, 22.0) if labelled else (max(2 * radius + 5, 11.0),) * 2
+        cell_w, cell_h = (186.0, 26.0) if labelled else (max(2 * radius + 5, 11.0),) * 2
         columns = max(1, int((NETWORK_WIDTH - 2 * margin - 12) // cell_w))
         rows = math.ceil(len(alone) / columns)
         band = 30 + rows * cell_h + 6
@@ -450,11 +450,47 @@ def people_network(
             if labelled:
                 parts.append(
                     f'<text x="{_number(x + dot + 5)}" y="{_number(y)}" dy="0.35em" '
-                    f'font-size="12" fill="{TEXT_COLOUR}">{text(shorten(person.name, 16))}</text>'
+                    f'font-size="{NAME_FONT}" fill="{TEXT_COLOUR}">'
+                    f"{text(shorten(person.name, 20))}</text>"
                 )
         height = top + band
     svg = _open(chart_id, NETWORK_WIDTH, height + margin, title, description)
     return Svg("".join(svg + legend + parts + ["</svg>"]))
+
+
+def _names(
+    people: Sequence[Person],
+    position_of: Mapping[int, tuple[float, float]],
+    radius: float,
+    width: float,
+) -> list[str]:
+    """Each name beside its dot, to the right, left, above or below, wherever it clashes
+    with no dot and no other name; a name that fits nowhere is left to the tooltip and
+    the list under the picture."""
+    taken = [(x - radius, y - radius, x + radius, y + radius) for x, y in position_of.values()]
+    parts = []
+    for person in people:
+        x, y = position_of[person.id]
+        name = shorten(person.name, 22)
+        w, h = text_width(name, NAME_FONT), NAME_FONT + 2
+        candidates = (
+            ((x + radius + 4, y - h / 2, x + radius + 4 + w, y + h / 2), x + radius + 4, "start"),
+            ((x - radius - 4 - w, y - h / 2, x - radius - 4, y + h / 2), x - radius - 4, "end"),
+            ((x - w / 2, y - radius - 3 - h, x + w / 2, y - radius - 3), x, "middle"),
+            ((x - w / 2, y + radius + 3, x + w / 2, y + radius + 3 + h), x, "middle"),
+        )
+        for box, anchor_x, anchor in candidates:
+            if box[0] < 0 or box[2] > width or any(_overlap(box, other) for other in taken):
+                continue
+            taken.append(box)
+            parts.append(
+                f'<text x="{_number(anchor_x)}" y="{_number((box[1] + box[3]) / 2)}" '
+                f'dy="0.35em" text-anchor="{anchor}" font-size="{NAME_FONT}" '
+                f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="3" paint-order="stroke" '
+                f'stroke-linejoin="round">{text(name)}</text>'
+            )
+            break
+    return parts
 
 
 def _dot(person: Person, x: float, y: float, radius: float, *, met: bool) -> str:

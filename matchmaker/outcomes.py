@@ -113,6 +113,13 @@ class Network:
     def aggregated(self) -> bool:
         return self.people is None
 
+    def named_pairs(self) -> list[tuple[charts.Person, charts.Person]]:
+        """The pairs drawn, person by person (none for a big event), by the first name."""
+        people = {person.id: person for person in self.people or ()}
+        named = [(people[a], people[b]) for a, b in self.pairs or () if a in people and b in people]
+        named = [tuple(sorted(pair, key=lambda p: (p.name.casefold(), p.id))) for pair in named]
+        return sorted(named, key=lambda pair: [(p.name.casefold(), p.id) for p in pair])
+
     @property
     def meetings(self) -> int:
         return sum(self.role_links.values())

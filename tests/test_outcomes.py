@@ -292,6 +292,10 @@ def test_the_organizer_sees_the_outcome_page(app, client, auth, harbour):
     assert "Nobody met them: 3 of 6" in page
     assert "1 meeting booked" in page  # Uma
     assert "The funnel as a table" in page and "Sessions as a table" in page
+    pairs = re.search(r"Who met whom, pair by pair.*?</ul>", page, re.S).group(0)
+    names = re.sub(r"<[^>]+>", "", pairs)
+    assert "Ana (Founder) and Ivan (Investor)" in names
+    assert "Ana (Founder) and Olli (Expert)" in names
     assert 'class="useful-10"' in page  # Ana's 5 for Ivan
 
 
