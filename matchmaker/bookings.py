@@ -21,15 +21,18 @@ from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from . import feedback, invites, jobs, mail, scheduling
+from . import earlier_meetings, feedback, invites, jobs, mail, scheduling
 from .adapters import scheduling_person
-from .choices import Answer, MeetingStatus, SchedulingMode
+from .choices import Answer, FollowUps, MeetingStatus, SchedulingMode
 from .events import render_virtual_link
 from .extensions import db
 from .models import Attendee, Event, Job, Meeting, MeetingSeat, Suggestion
 
 RETRIES = 5
 SCHEDULING = "scheduling"  # the job kind of an auto-schedule
+# Auto-schedule raises pairs who met before and would meet again when follow-ups are
+# preferred: ahead of new pairs whose match is up to half as good again.
+FOLLOW_UP_FACTOR = 1.5
 
 
 class BookingError(ValueError):
@@ -227,6 +230,16 @@ class AutoScheduleReport:
 Progress = Callable[[float, str], None]
 
 
+def follow_up_factors(event: Event) -> dict[tuple[int, int], float]:
+    """Score factors for pairs who met at the organizer's earlier events and of whom one
+    said they would meet again: ``FOLLOW_UP_FACTOR`` when the organizer prefers follow-ups,
+    so auto-schedule books them first; none otherwise."""
+    if event.follow_ups != FollowUps.PREFER:
+        return {}
+    pairs = earlier_meetings.earlier_pairs(event)
+    return {pair: FOLLOW_UP_FACTOR for pair, again in pairs.items() if again}
+
+
 def auto_schedule_event(
     event: Event,
     *,
@@ -248,7 +261,8 @@ def auto_schedule_event(
     (missing ids count 1); by default it is :func:`feedback.scheduling_priority`, which
     lowers people whom several partners reported as not coming. The scheduler places
     higher scores first once everyone has a meeting, so a lower factor means booked later.
-    Meetings keep the pair's own score.
+    When the organizer prefers follow-ups, pairs who met before and would meet again are
+    raised (:func:`follow_up_factors`). Meetings keep the pair's own score.
     """
     report = progress or (lambda share, message: None)
     report(0.0, "Reading suggestions and meetings…")
@@ -272,9 +286,11 @@ def auto_schedule_event(
     slots = event_slots(event)
     report(0.05, "Finding the best slots and tables…")
     factors = feedback.scheduling_priority(event) if priority is None else priority
+    again = follow_up_factors(event)
 
     def scheduling_pair(row: Suggestion) -> scheduling.Pair:
         factor = factors.get(row.low_id, 1.0) * factors.get(row.high_id, 1.0)
+        factor *= again.get((row.low_id, row.high_id), 1.0)
         return scheduling.Pair(row.low_id, row.high_id, row.score * factor)
 
     existing = _bookings(meetings, slots)

@@ -71,6 +71,21 @@ SCHEDULING_MODES: dict[str, str] = {
 }
 
 
+class FollowUps(StrEnum):
+    """What matching does with pairs who met at the organizer's earlier events."""
+
+    AS_USUAL = "as_usual"  # suggested like anyone else, labelled "You met before"
+    PREFER = "prefer"  # auto-schedule books them first when either would meet again
+    EXCLUDE = "exclude"  # never suggested again: only new people
+
+
+FOLLOW_UPS: dict[str, str] = {
+    FollowUps.AS_USUAL: "Suggest them like anyone else (their cards say they met before)",
+    FollowUps.PREFER: "Prefer them: auto-schedule books them first when either would meet again",
+    FollowUps.EXCLUDE: "Leave them out: suggest only people they have not met",
+}
+
+
 class MeetingOutcome(StrEnum):
     """Did the meeting happen, as one of the two people answers after it ended."""
 

@@ -166,6 +166,10 @@ class Event(db.Model):
         String(20), default="everyone", server_default="everyone"
     )
     role_rules: Mapped[dict[str, list[str]] | None] = mapped_column(JSON, nullable=True)
+    # Pairs who met at the organizer's earlier events: a `choices.FollowUps`.
+    follow_ups: Mapped[str] = mapped_column(
+        String(12), default="as_usual", server_default="as_usual"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organizer: Mapped[Organizer] = relationship(back_populates="events")

@@ -102,6 +102,8 @@ class Network:
 
 def own_records(person: Attendee) -> list[Attendee]:
     """The viewer's records at every event of this organizer (same email), this one first."""
+    if not _organizer_has_other_events(person):
+        return [person]  # an organizer's first event: no need to look through every attendee
     others = db.session.scalars(
         select(Attendee)
         .join(Event, Event.id == Attendee.event_id)
@@ -113,6 +115,17 @@ def own_records(person: Attendee) -> list[Attendee]:
         )
     ).all()
     return [person, *others]
+
+
+def _organizer_has_other_events(person: Attendee) -> bool:
+    return (
+        db.session.scalar(
+            select(Event.id)
+            .where(Event.organizer_id == person.event.organizer_id, Event.id != person.event_id)
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def network_of(person: Attendee, *, now: datetime | None = None) -> Network:

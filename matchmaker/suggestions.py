@@ -15,9 +15,9 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from . import jobs
+from . import earlier_meetings, jobs
 from .adapters import matching_profile
-from .choices import Answer, AttendeeStatus, JobStatus
+from .choices import Answer, AttendeeStatus, FollowUps, JobStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
@@ -67,6 +67,15 @@ def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
     return frozenset(frozenset(pair) for rows in (declined, met) for pair in rows)
 
 
+def pairs_left_out(event: Event) -> frozenset[frozenset[int]]:
+    """:func:`declined_pairs`, and pairs who met at the organizer's earlier events when the
+    organizer leaves follow-ups out."""
+    left_out = declined_pairs(event.id)
+    if event.follow_ups == FollowUps.EXCLUDE:
+        left_out |= frozenset(frozenset(pair) for pair in earlier_meetings.earlier_pairs(event))
+    return left_out
+
+
 def event_role_rules(event: Event) -> dict[str, frozenset[str]]:
     """Who may meet whom at the event: its preset, or its own matrix when that is "custom"."""
     return dict(roles.preset_rules(event.role_preset or roles.EVERYONE, event.role_rules))
@@ -80,7 +89,7 @@ def match_settings(event: Event) -> MatchSettings:
         role_rules=event_role_rules(event),
         exclude_same_organization=event.exclude_same_organization,
         extra_synonyms=dict(event.synonyms or {}),
-        declined_pairs=declined_pairs(event.id),
+        declined_pairs=pairs_left_out(event),
     )
 
 
@@ -91,6 +100,7 @@ def _settings_key(event: Event) -> tuple:
         event.max_exposure,
         event.exposure_penalty or 0.0,
         event.exclude_same_organization,
+        event.follow_ups,
         tuple(sorted((event.synonyms or {}).items())),
         tuple(rules),
     )
@@ -405,7 +415,7 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
         for gone in cached.ids - current_ids:
             changed |= matcher.remove(gone)
         cached.ids &= current_ids
-        for pair in declined_pairs(event.id) - matcher.settings.declined_pairs:
+        for pair in pairs_left_out(event) - matcher.settings.declined_pairs:
             a, b = sorted(pair)
             if a in current_ids and b in current_ids:
                 changed |= matcher.decline(a, b)

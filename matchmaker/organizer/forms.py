@@ -29,7 +29,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ..choices import ROLES, SCHEDULING_MODES, SchedulingMode
+from ..choices import FOLLOW_UPS, ROLES, SCHEDULING_MODES, FollowUps, SchedulingMode
 from ..events import SLUG_RE
 from ..forms import options, timezone_options
 from ..matching.roles import EVERYONE, PRESETS
@@ -235,6 +235,16 @@ class MatchingSettingsForm(FlaskForm):
         "meeting limit already caps how many meetings the most sought-after people get.",
     )
     exclude_same_organization = BooleanField("Don't suggest colleagues from the same organization")
+    follow_ups = RadioField(
+        "People who met at your earlier events",
+        choices=options(FOLLOW_UPS.items()),
+        default=FollowUps.AS_USUAL.value,
+        # A browser always sends the checked choice; a post without one keeps the setting.
+        validators=[Optional()],
+        description="The same email at your events is the same person. Whoever someone met "
+        "there, and whether either said they would meet again, comes from their answers after "
+        "the meeting.",
+    )
     synonyms = AliasField(
         "Aliases for this event",
         validators=[Optional(), Length(max=20000)],

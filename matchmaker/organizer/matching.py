@@ -71,6 +71,7 @@ def matching_settings(event_id: int):
         form.exposure_penalty.data = evenness_level(event.exposure_penalty or 0.0)
         form.max_exposure.data = event.max_exposure
         form.exclude_same_organization.data = event.exclude_same_organization
+        form.follow_ups.data = event.follow_ups
         form.synonyms.data = "\n".join(f"{k} = {v}" for k, v in (event.synonyms or {}).items())
         # The matrix shows the organizer's own rules if they made some, else the rules in
         # force, as a starting point for "custom".
@@ -87,6 +88,8 @@ def matching_settings(event_id: int):
         event.exposure_penalty = form.exposure_penalty.data
         event.max_exposure = form.max_exposure.data
         event.exclude_same_organization = form.exclude_same_organization.data
+        if form.follow_ups.raw_data:
+            event.follow_ups = form.follow_ups.data
         event.synonyms = form.synonyms.aliases
         if event.role_preset == roles.CUSTOM:
             # Other presets leave the matrix alone, so switching back to "custom" restores it.
