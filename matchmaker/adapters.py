@@ -40,11 +40,12 @@ def record_values(record: AttendeeRecord) -> dict[str, object]:
     return {name: getattr(record, name) for name in IMPORTED_FIELDS}
 
 
-def matching_profile(person: Any, profile_id: int | None = None) -> Profile:
+def matching_profile(person: Any, profile_id: int | None = None, track_record: int = 0) -> Profile:
     """What matching needs to know about someone.
 
     ``person`` is an attendee, a lighter row with the same attribute names, or an imported
-    record (which has no id and no session choice: pass ``profile_id``).
+    record (which has no id and no session choice: pass ``profile_id``). ``track_record`` is
+    how many people said this person helped them at the organizer's earlier events.
     """
     sessions = getattr(person, "available_session_ids", None)
     return Profile(
@@ -56,6 +57,7 @@ def matching_profile(person: Any, profile_id: int | None = None) -> Profile:
         organization=person.organization or "",
         meeting_mode=person.meeting_mode,
         sessions=None if sessions is None else frozenset(sessions),
+        track_record=track_record,
     )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -170,6 +171,10 @@ class Event(db.Model):
     follow_ups: Mapped[str] = mapped_column(
         String(12), default="as_usual", server_default="as_usual"
     )
+    # Whether suggestions use weights learnt from the organizer's answers, and what the last
+    # matching run learnt (see matchmaker.learned_weights; None: nothing fitted yet).
+    learn_from_answers: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    learned_weights: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organizer: Mapped[Organizer] = relationship(back_populates="events")

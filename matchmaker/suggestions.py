@@ -15,8 +15,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
 
-from . import earlier_meetings, jobs
-from .adapters import matching_profile
+from . import earlier_meetings, jobs, learned_weights, profiles
 from .choices import Answer, AttendeeStatus, FollowUps, JobStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
@@ -39,19 +38,6 @@ class AnswerError(ValueError):
 
 
 # -- profiles and settings -------------------------------------------------------------------
-
-
-PROFILE_COLUMNS = (
-    Attendee.id,
-    Attendee.can_help_with,
-    Attendee.looking_for,
-    Attendee.interests,
-    Attendee.role,
-    Attendee.organization,
-    Attendee.meeting_mode,
-    Attendee.available_session_ids,
-    Attendee.updated_at,
-)
 
 
 def declined_pairs(event_id: int) -> frozenset[frozenset[int]]:
@@ -82,7 +68,8 @@ def event_role_rules(event: Event) -> dict[str, frozenset[str]]:
 
 
 def match_settings(event: Event) -> MatchSettings:
-    return MatchSettings(
+    """The organizer's settings, with the weights learnt from their answers when in force."""
+    settings = MatchSettings(
         top_k=event.suggestions_per_attendee,
         max_exposure=event.max_exposure,
         exposure_penalty=event.exposure_penalty or 0.0,
@@ -91,6 +78,8 @@ def match_settings(event: Event) -> MatchSettings:
         extra_synonyms=dict(event.synonyms or {}),
         declined_pairs=pairs_left_out(event),
     )
+    weights = learned_weights.weights_in_force(event)
+    return weights.settings(settings) if weights is not None else settings
 
 
 def _settings_key(event: Event) -> tuple:
@@ -103,6 +92,7 @@ def _settings_key(event: Event) -> tuple:
         event.follow_ups,
         tuple(sorted((event.synonyms or {}).items())),
         tuple(rules),
+        learned_weights.weights_in_force(event),
     )
 
 
@@ -277,6 +267,9 @@ class _CachedMatcher:
     stamp: datetime | None
     ids: set[int]
     settings_key: tuple
+    # Track records as of the event's start, by email, when the weights in force use them:
+    # they change only between events.
+    records: profiles.TrackRecords = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     # The unmatched attendees as the run's figures last recorded them (callers of
     # `compute_matches` record them).
@@ -287,14 +280,10 @@ _MATCHERS: dict[int, _CachedMatcher] = {}
 _MATCHERS_LOCK = threading.Lock()
 
 
-def _load_profiles(event_id: int) -> tuple[list[Profile], datetime | None]:
-    rows = db.session.execute(
-        select(*PROFILE_COLUMNS)
-        .where(Attendee.event_id == event_id, Attendee.status == AttendeeStatus.ACTIVE)
-        .order_by(Attendee.id)
-    ).all()
-    stamp = max((r.updated_at for r in rows), default=None)
-    return [matching_profile(r) for r in rows], stamp
+def _load_profiles(
+    event_id: int, records: profiles.TrackRecords | None = None
+) -> tuple[list[Profile], datetime | None]:
+    return profiles.load_profiles(event_id, records)
 
 
 def compute_matches(
@@ -304,16 +293,20 @@ def compute_matches(
 
     The caller stores the lists and records the result's figures on the run.
     """
-    profiles, stamp = _load_profiles(event.id)
+    settings = match_settings(event)
+    # Only learnt weights use track records: the default score does not read them.
+    records = profiles.event_track_records(event) if settings.track_record_exponent else {}
+    people, stamp = _load_profiles(event.id, records)
     report = (lambda done, total: progress(done / max(total, 1))) if progress else None
-    matcher = Matcher(match_settings(event)).fit(profiles, progress=report)
+    matcher = Matcher(settings).fit(people, progress=report)
     result = matcher.result_
     with _MATCHERS_LOCK:
         _MATCHERS[event.id] = _CachedMatcher(
             matcher,
             stamp,
-            {p.id for p in profiles},
+            {p.id for p in people},
             _settings_key(event),
+            records=records,
             unmatched=dict(result.unmatched),
         )
     return matcher, result
@@ -394,7 +387,7 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
     """Apply what changed since the cached matcher last looked; None when a refit is cheaper."""
     with cached.lock:
         matcher = cached.matcher
-        statement = select(*PROFILE_COLUMNS).where(
+        statement = select(*profiles.PROFILE_COLUMNS).where(
             Attendee.event_id == event.id, Attendee.status == AttendeeStatus.ACTIVE
         )
         if cached.stamp is not None:
@@ -406,7 +399,7 @@ def _refresh_incrementally(event: Event, cached: _CachedMatcher) -> set[int] | N
             return None
         changed: set[int] = set()
         for row in rows:
-            changed |= matcher.update(matching_profile(row))
+            changed |= matcher.update(profiles.profile_of(row, cached.records))
             cached.ids.add(row.id)
             cached.stamp = max(cached.stamp or row.updated_at, row.updated_at)
         current_ids = set(
@@ -469,6 +462,9 @@ def forget_cached_matcher(event_id: int) -> None:
 def _matching_job(event_id: int, params: dict, progress: jobs.Progress) -> dict:
     """Compute and store all suggestions for the event; the figures are the organizer's."""
     event = db.session.get(Event, event_id)
+    if event.learn_from_answers:
+        progress(0.0, "Learning from your attendees' answers…")
+        learned_weights.refresh(event)
     progress(0.0, "Reading profiles…")
     _, result = compute_matches(
         event, progress=lambda share: progress(0.9 * share, "Scoring pairs…")
