@@ -647,3 +647,70 @@ def test_people_who_join_while_a_run_is_scoring_are_included(app, event_id, monk
         late = people(app)["late@l.org"]
         assert "ivan@y.org" in {c.partner.email for c in service.cards_for(late)}
         assert str(late.id) not in service.latest_run(event_id).figures["unmatched"]
+
+
+# -- learning from answers -----------------------------------------------------------------
+
+
+def matching_page(client, event_id: int) -> str:  # noqa: ANN001
+    html = client.get(f"/organizer/events/{event_id}/matching").get_data(as_text=True)
+    start = html.index('id="learning-heading"')
+    return html[start : html.index("</section>", start)]
+
+
+def test_matching_page_says_what_the_answers_taught(client, app, signed_in):
+    assert "The next run counts them" in matching_page(client, signed_in)
+    with app.app_context():
+        event = db.session.get(Event, signed_in)
+        event.learned_weights = {
+            "weights": {"you_help": 0.9, "shared": 0.05, "prior": 1.0, "track_record": 0.3},
+            "learned": True,
+            "positives": 70,
+            "negatives": 64,
+            "min_per_kind": 50,
+            "informative": ["you_help", "shared", "prior", "track_record"],
+        }
+        db.session.commit()
+    section = matching_page(client, signed_in)
+    assert "<li>Your attendees value mutual help more than shared interests.</li>" in section
+    assert "Shared interests count less than by default (0.05 instead of 0.20" in section
+    assert "helped them at your earlier events are moved up." in section
+    assert "Learnt at the last run from <strong>134 answers</strong> across your events" in section
+    assert "70 “yes” and 64 “no”" in section
+
+
+def test_matching_page_says_how_many_answers_are_missing(client, app, signed_in):
+    with app.app_context():
+        event = db.session.get(Event, signed_in)
+        event.learned_weights = {"learned": False, "positives": 12, "negatives": 49}
+        db.session.commit()
+    section = matching_page(client, signed_in)
+    assert "Not enough answers yet." in section
+    assert "There were 12 and 49" in section.replace("At the last run there", "There")
+    assert "<strong>38 more “yes” answers</strong> and <strong>1 more “no” answer</strong>" in (
+        section
+    )
+    assert "<li>" not in section
+
+
+def test_the_setting_turns_learning_from_answers_off(client, app, signed_in):
+    url = f"/organizer/events/{signed_in}/matching/settings"
+    assert is_checked(client.get(url).get_data(as_text=True), "learn_from_answers", "y")
+    with app.app_context():
+        event = db.session.get(Event, signed_in)
+        event.learned_weights = {"weights": {"you_help": 0.9}, "learned": True}
+        db.session.commit()
+        assert service.match_settings(event).reciprocity == 0.9
+    form = {"role_preset": "everyone", "suggestions_per_attendee": "10", "exposure_penalty": "0"}
+    assert post_form(client, url, form).status_code == 302  # the box left unticked
+    assert not is_checked(client.get(url).get_data(as_text=True), "learn_from_answers", "y")
+    assert "Learning from answers is off for this event" in matching_page(client, signed_in)
+    with app.app_context():
+        event = db.session.get(Event, signed_in)
+        assert event.learn_from_answers is False
+        assert service.match_settings(event).reciprocity == 0.3
+        assert run(event.id).status == "done"  # and the stored weights stay as they were
+        assert db.session.get(Event, signed_in).learned_weights["weights"] == {"you_help": 0.9}
+    post_form(client, url, form | {"learn_from_answers": "y"})
+    with app.app_context():
+        assert service.match_settings(db.session.get(Event, signed_in)).reciprocity == 0.9

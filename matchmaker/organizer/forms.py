@@ -245,6 +245,13 @@ class MatchingSettingsForm(FlaskForm):
         "there, and whether either said they would meet again, comes from their answers after "
         "the meeting.",
     )
+    learn_from_answers = BooleanField(
+        "Learn from your attendees' answers",
+        description="Once attendees across your events have said “I'd like to meet” or rated "
+        "a meeting useful at least 50 times, and “Not for me” or rated one not useful at least "
+        "50 times, each matching run re-weights mutual help, shared interests and what people "
+        "offer to what they found useful. Off: the default weights.",
+    )
     synonyms = AliasField(
         "Aliases for this event",
         validators=[Optional(), Length(max=20000)],

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from .. import learned_weights
 from .. import matching_report as report
 from .. import suggestions as service
 from ..choices import ROLES, JobStatus
 from ..extensions import db
 from ..matching import UNMATCHED_REASONS, roles
+from ..matching.learning import MIN_ANSWERS_PER_KIND
 from ..models import Attendee
 from . import bp, own_attendee, own_event
 from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
@@ -32,6 +34,8 @@ def matching(event_id: int):
         run=run,
         figures=figures,
         rule=report.role_rule(event),
+        learnt=learned_weights.last_fit(event),
+        min_answers=MIN_ANSWERS_PER_KIND,
         reasons_text=UNMATCHED_REASONS,
         unmatched_people=unmatched_people,
         form=ConfirmForm(),
@@ -72,6 +76,7 @@ def matching_settings(event_id: int):
         form.max_exposure.data = event.max_exposure
         form.exclude_same_organization.data = event.exclude_same_organization
         form.follow_ups.data = event.follow_ups
+        form.learn_from_answers.data = event.learn_from_answers
         form.synonyms.data = "\n".join(f"{k} = {v}" for k, v in (event.synonyms or {}).items())
         # The matrix shows the organizer's own rules if they made some, else the rules in
         # force, as a starting point for "custom".
@@ -90,6 +95,7 @@ def matching_settings(event_id: int):
         event.exclude_same_organization = form.exclude_same_organization.data
         if form.follow_ups.raw_data:
             event.follow_ups = form.follow_ups.data
+        event.learn_from_answers = form.learn_from_answers.data
         event.synonyms = form.synonyms.aliases
         if event.role_preset == roles.CUSTOM:
             # Other presets leave the matrix alone, so switching back to "custom" restores it.
