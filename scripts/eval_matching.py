@@ -6,12 +6,22 @@ is whether the person who gave the accepted answer is in the asker's top 10. Thi
 exactly as `flask suggest` does (`suggest_from_file` on the attendee CSV), beside the plain
 baselines of the protocol. Figures per site and pooled over the askers of all sites.
 
+Then learning from answers (`matchmaker.matching.learning`), on a time split: each site is
+one organizer and its folds are their events. Askers who last asked before the site's median
+asker did are the earlier half: their top 10 under the default weights are what they were
+shown, the real helper is an "I'd like to meet" and everyone else a "Not for me". The weights
+are fitted on those answers (all of the site's events together) and judged on the later half
+of the askers: content only (the default weights), learnt weights over the content parts
+(track records left out), and learnt weights with the track record (answers given before,
+what popularity ranks by), beside the plain baselines on the same askers.
+
 Second check: planted synthetic events (`planted_event`), where every attendee's needs and
 offers are hidden topics worded in varied ways and a quarter are look-alike twins who cannot
 help their original: precision@5, recall@10 and MRR@10 against random order and "similar
 profiles". ``--ablations`` adds runs without the alias table and with taxonomy aliases.
 
     .venv/bin/python scripts/eval_matching.py [--sites iot ...] [--json figures.json]
+        [--skip-stackexchange] [--skip-learning] [--skip-synthetic]
 """
 
 from __future__ import annotations
@@ -32,11 +42,14 @@ from typing import Any
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matchmaker import importing
+from matchmaker.adapters import matching_profile
 from matchmaker.exports import suggest_from_file
-from matchmaker.matching import MatchSettings, Profile, engine, suggest_partners
+from matchmaker.matching import Matcher, MatchSettings, Profile, engine, learning, suggest_partners
 from matchmaker.matching import evaluation as ev
 from matchmaker.matching import text as text_module
 from matchmaker.matching.synthetic import planted_event
+from matchmaker.matching.types import PairComponents
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 DEFAULT_DATA = SHARED / "data/stackexchange"
@@ -251,6 +264,153 @@ def site_figures(site: SiteResult) -> dict[str, Any]:
     }
 
 
+# ----------------------------------------------------------------------------- learning
+
+CONTENT_ONLY = "content only (default weights)"
+LEARNT_CONTENT = "learnt weights, content parts"
+LEARNT_TRACK = "learnt weights + track record"
+LEARNT_RUNS = ((LEARNT_CONTENT, False), (LEARNT_TRACK, True))
+
+
+@dataclass
+class FoldRun:
+    """One event of a site under the default weights: its people and what they were shown."""
+
+    event: ev.Event
+    profiles: list[Profile]
+    matcher: Matcher
+    ranked: dict[str, list[str]]
+
+
+def event_profiles(event: ev.Event, track: bool) -> list[Profile]:
+    """The event's attendee file as `flask suggest` reads it, with each person's track
+    record (answers given outside the fold) when ``track``."""
+    _, _, report = importing.parse_attendee_file(ev.attendee_csv(event.rows), "attendees.csv")
+    return [
+        matching_profile(
+            record, index, event.answered.get(event.rows[index].uid, 0) if track else 0
+        )
+        for index, record in enumerate(report.records)
+    ]
+
+
+def ranked_uids(matcher: Matcher, event: ev.Event) -> dict[str, list[str]]:
+    uids = [row.uid for row in event.rows]
+    return {
+        uids[pid]: [uids[s.partner_id] for s in items]
+        for pid, items in matcher.result_.suggestions.items()
+    }
+
+
+def shown_answers(runs: Sequence[FoldRun], cut: int) -> tuple[PairComponents, np.ndarray]:
+    """The earlier askers' answers about what they were shown: the pairs' components and
+    whether the partner was their real helper."""
+    parts, useful = [], []
+    for run in runs:
+        index = {row.uid: i for i, row in enumerate(run.event.rows)}
+        pairs = []
+        for asker, helpers in run.event.truth.items():
+            if run.event.asked[asker] <= cut:
+                for partner in run.ranked.get(asker, []):
+                    pairs.append((index[asker], index[partner]))
+                    useful.append(partner in helpers)
+        parts.append(run.matcher.components(pairs))
+    joined = PairComponents(
+        *(
+            np.concatenate([getattr(p, f.name) for p in parts])
+            for f in dataclasses.fields(PairComponents)
+        )
+    )
+    return joined, np.array(useful, dtype=bool)
+
+
+def learning_site(path: Path, folds: int) -> tuple[dict[str, MethodResult], dict[str, Any]]:
+    """One site as one organizer: fit on the earlier askers, judge on the later ones."""
+    events = list(ev.build_events(ev.load_posts(path), folds))
+    cut = int(np.median([t for event in events for t in event.asked.values()]))
+    runs: dict[bool, list[FoldRun]] = {}
+    for track in (False, True):
+        runs[track] = []
+        for event in events:
+            people = event_profiles(event, track)
+            matcher = Matcher(MatchSettings(top_k=ev.K)).fit(people)
+            runs[track].append(FoldRun(event, people, matcher, ranked_uids(matcher, event)))
+    results: dict[str, MethodResult] = {}
+    notes: dict[str, Any] = {"cut_question_id": cut}
+
+    def add(method: str, event: ev.Event, ranked: ev.Ranked) -> None:
+        later = {a: h for a, h in event.truth.items() if event.asked[a] > cut}
+        people = [row.uid for row in event.rows]
+        result = MethodResult(ev.score_hits(ranked, later, event.head), ev.exposure(ranked, people))
+        results[method] = results.get(method, MethodResult()) + result
+
+    for run in runs[False]:
+        add(CONTENT_ONLY, run.event, run.ranked)
+    for label, track in LEARNT_RUNS:
+        learner = learning.WeightLearner().fit(*shown_answers(runs[track], cut))
+        notes[label] = {
+            "learned": learner.learned_,
+            "useful": learner.positives_,
+            "not_useful": learner.negatives_,
+            "weights": learner.weights_.as_dict(),
+            "words": learning.describe(learner.weights_, informative=learner.informative_)
+            if learner.learned_
+            else [],
+        }
+        for run in runs[track]:
+            if learner.learned_:
+                settings = learner.weights_.settings(MatchSettings(top_k=ev.K))
+                add(label, run.event, ranked_uids(Matcher(settings).fit(run.profiles), run.event))
+            else:
+                add(label, run.event, run.ranked)
+    for event in events:
+        for name, ranked in ev.baseline_rankings(event.rows, event.answered).items():
+            add(name, event, ranked)
+    return results, notes
+
+
+def learning_split(data: Path, sites: Sequence[str] | None, folds: int) -> dict[str, Any]:
+    files = site_files(data, sites)
+    print(f"\nLearning from answers, time split: {len(files)} sites, {folds} folds each")
+    print(
+        "Fitted on the answers of the earlier half of each site's askers (their top 10 under "
+        "the\ndefault weights; the real helper is a yes, the rest no), judged on the later "
+        f"half; at least\n{learning.MIN_ANSWERS_PER_KIND} answers of each kind are needed, "
+        "else the default weights stay."
+    )
+    print(HEADER)
+    pooled: dict[str, MethodResult] = {}
+    figures: dict[str, Any] = {"sites": {}}
+    for name, path in files.items():
+        results, notes = learning_site(path, folds)
+        for method, result in results.items():
+            print(table_row(name, method, result))
+            pooled[method] = pooled.get(method, MethodResult()) + result
+        for label, _ in LEARNT_RUNS:
+            fit = notes[label]
+            state = "learnt" if fit["learned"] else "not enough answers: default weights"
+            print(
+                f"{'':14} {label}: {state} ({fit['useful']} yes, {fit['not_useful']} no) "
+                f"{fit['weights']}"
+            )
+            for sentence in fit["words"]:
+                print(f"{'':16} {sentence}")
+        figures["sites"][name] = {
+            "methods": {m: r.figures() for m, r in results.items()},
+            "fits": notes,
+        }
+    for method, result in pooled.items():
+        print(table_row("POOLED", method, result))
+    figures["pooled"] = {m: r.figures() for m, r in pooled.items()}
+    content, learnt = pooled[CONTENT_ONLY].hits, pooled[LEARNT_TRACK].hits
+    verdict = "raises" if learnt.hit_rate > content.hit_rate else "does NOT raise"
+    print(
+        f"note: on the later askers, {LEARNT_TRACK!r} {verdict} pooled HR@10 over content only "
+        f"({learnt.hit_rate:.3f} against {content.hit_rate:.3f})"
+    )
+    return figures
+
+
 # ----------------------------------------------------------------------------- planted events
 
 Ranker = Callable[[Sequence[Profile]], dict[int, list[int]]]
@@ -398,6 +558,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--sites", nargs="+", metavar="NAME", help="only these sites")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-stackexchange", action="store_true")
+    parser.add_argument("--skip-learning", action="store_true", help="no time-split learning")
     parser.add_argument("--skip-synthetic", action="store_true")
     parser.add_argument("--ablations", action="store_true", help="planted-event ablations")
     parser.add_argument("--people", type=int, default=600, help="attendees per planted event")
@@ -414,6 +575,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     figures: dict[str, Any] = {}
     if not args.skip_stackexchange:
         figures["stackexchange"] = stackexchange(args.data, args.sites, args.folds)
+    if not args.skip_learning:
+        figures["learning"] = learning_split(args.data, args.sites, args.folds)
     if not args.skip_synthetic:
         figures["planted"] = planted(args.people, args.seeds, args.ablations)
     if args.json:

@@ -145,6 +145,7 @@ def test_first_fold_holds_question_10(events: list[ev.Event]) -> None:
     assert event.truth == {"1": {"2"}}
     assert event.answered == {"2": 2, "4": 1, "3": 1}
     assert event.head == {"2"}
+    assert event.asked == {"1": 10}  # when each asker last asked in the fold
 
 
 def test_second_fold_holds_question_20(events: list[ev.Event]) -> None:

@@ -35,7 +35,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,13 +73,15 @@ class Event:
 
     ``truth`` maps each asker of the fold to the users whose answers they accepted;
     ``answered`` counts answers given outside the fold (what popularity ranks by);
-    ``head`` is the most active tenth of those answerers.
+    ``head`` is the most active tenth of those answerers; ``asked`` is when each asker last
+    asked in the fold (the question id, which grows with time), for time splits.
     """
 
     rows: list[Row]
     truth: dict[str, set[str]]
     answered: Counter[str]
     head: frozenset[str]
+    asked: dict[str, int] = field(default_factory=dict)
 
 
 def load_posts(path: str | Path) -> dict[str, dict[str, str]]:
@@ -162,10 +164,12 @@ def build_event(
     seeks = needs_outside(questions, held)
     need: defaultdict[str, list[str]] = defaultdict(list)
     truth: defaultdict[str, set[str]] = defaultdict(set)
+    asked: dict[str, int] = {}
     for qid, asker, helper in pairs:
         if qid in held and helper in offers:
             need[asker] += [*tags_of(questions[qid]), questions[qid].get("Title", "")]
             truth[asker].add(helper)
+            asked[asker] = max(asked.get(asker, 0), int(qid))
     rows = []
     for uid in sorted(set(offers) | set(seeks) | set(need), key=int):
         can = tuple(phrase for phrase, _ in offers[uid].most_common(MAX_OFFERS))
@@ -174,7 +178,7 @@ def build_event(
         else:
             look = tuple(phrase for phrase, _ in seeks[uid].most_common(MAX_OTHER_NEEDS))
         rows.append(Row(uid, f"User {uid}", f"u{uid}@example.org", can, look))
-    return Event(rows, dict(truth), answered, most_active(answered))
+    return Event(rows, dict(truth), answered, most_active(answered), asked)
 
 
 def build_events(posts: Mapping[str, Post], folds: int = 5) -> Iterator[Event]:
