@@ -42,27 +42,35 @@ def partner_vcard(token: str, partner_id: int):
     return vcard_response(network.vcard_for(connection), f"{connection.partner.name}.vcf")
 
 
-@bp.route("/me/<token>/network/<int:partner_id>/reminder.ics", methods=["POST"])
-def follow_up_reminder(token: str, partner_id: int):
+def _reminder_request(token: str, partner_id: int):  # noqa: ANN202
+    """The viewer, the connection and the weeks chosen; or, when the choice is not valid, a
+    redirect back to the network page with a message."""
     person = attendee_by_token(token)
     connection = _connection_or_404(person, partner_id)
     form = ReminderForm()
     if not form.validate_on_submit():
         flash("Choose in how many weeks you would like the reminder.", "warning")
-        return redirect(url_for("attendee.my_network", token=token))
-    body = network.reminder_ics(person, connection, form.weeks.data)
+        return None, redirect(url_for("attendee.my_network", token=token))
+    return (person, connection, form.weeks.data), None
+
+
+@bp.route("/me/<token>/network/<int:partner_id>/reminder.ics", methods=["POST"])
+def follow_up_reminder(token: str, partner_id: int):
+    chosen, refused = _reminder_request(token, partner_id)
+    if refused:
+        return refused
+    person, connection, weeks = chosen
+    body = network.reminder_ics(person, connection, weeks)
     return calendar_response(body, f"follow-up-{connection.partner.name}.ics")
 
 
 @bp.route("/me/<token>/network/<int:partner_id>/reminder-email", methods=["POST"])
 def follow_up_email(token: str, partner_id: int):
-    person = attendee_by_token(token)
-    connection = _connection_or_404(person, partner_id)
-    form = ReminderForm()
-    if not form.validate_on_submit():
-        flash("Choose in how many weeks you would like the reminder.", "warning")
-        return redirect(url_for("attendee.my_network", token=token))
-    message = network.schedule_reminder_email(person, connection, form.weeks.data)
+    chosen, refused = _reminder_request(token, partner_id)
+    if refused:
+        return refused
+    person, connection, weeks = chosen
+    message = network.schedule_reminder_email(person, connection, weeks)
     db.session.commit()
     when = message.next_attempt_at.astimezone(person.event.zone)
     flash(
