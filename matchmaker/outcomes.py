@@ -32,7 +32,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Text, and_, case, cast, exists, func, or_, select, union, union_all
+from sqlalchemy import Text, case, cast, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased
 
 from . import charts
@@ -224,30 +224,45 @@ def _met_meetings(event_id: int):  # noqa: ANN202 - a Select of (low_id, high_id
 
 
 def _funnels(event: Event) -> tuple[Funnel, ...]:
-    """Everyone's funnel and each role's, in one grouped query."""
+    """Everyone's funnel and each role's, in one grouped query.
+
+    Each step is a test of the attendee's id against the ids of one kind (IN over a UNION
+    ALL, which both databases hash once); the meetings that happened are grouped once (a
+    CTE) for both the people who met and those who found it useful. Per-row EXISTS tests
+    read faster on SQLite but make PostgreSQL's cost estimate climb past its JIT threshold,
+    and compiling the plan then takes seconds."""
     in_event = Suggestion.event_id == event.id
-    suggested = union(
-        select(Suggestion.low_id).where(in_event), select(Suggestion.high_id).where(in_event)
+    yes = Answer.INTERESTED
+    mutual = Suggestion.both_said(yes)
+    booked = (Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED)
+    suggested = Attendee.id.in_(
+        union_all(
+            select(Suggestion.low_id).where(in_event), select(Suggestion.high_id).where(in_event)
+        )
     )
-    interested = union(
-        select(Suggestion.low_id).where(in_event, Suggestion.answer_low == Answer.INTERESTED),
-        select(Suggestion.high_id).where(in_event, Suggestion.answer_high == Answer.INTERESTED),
+    interested = Attendee.id.in_(
+        union_all(
+            select(Suggestion.low_id).where(in_event, Suggestion.answer_low == yes),
+            select(Suggestion.high_id).where(in_event, Suggestion.answer_high == yes),
+        )
     )
-    mutual = Suggestion.both_said(Answer.INTERESTED)
-    booked = and_(Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED)
-    confirmed = union(
-        select(Suggestion.low_id).where(in_event, mutual),
-        select(Suggestion.high_id).where(in_event, mutual),
-        select(Meeting.low_id).where(booked),
-        select(Meeting.high_id).where(booked),
+    confirmed = Attendee.id.in_(
+        union_all(
+            select(Suggestion.low_id).where(in_event, mutual),
+            select(Suggestion.high_id).where(in_event, mutual),
+            select(Meeting.low_id).where(*booked),
+            select(Meeting.high_id).where(*booked),
+        )
     )
-    met_rows = _met_meetings(event.id).subquery()
-    met = union(select(met_rows.c.low_id), select(met_rows.c.high_id))
-    useful = select(MeetingFeedback.attendee_id).where(
-        MeetingFeedback.event_id == event.id,
-        MeetingFeedback.outcome == MeetingOutcome.MET,
-        MeetingFeedback.usefulness >= USEFUL,
-        MeetingFeedback.meeting_id.in_(select(met_rows.c.meeting_id)),
+    met_rows = _met_meetings(event.id).cte("met")
+    met = Attendee.id.in_(union_all(select(met_rows.c.low_id), select(met_rows.c.high_id)))
+    useful = Attendee.id.in_(
+        select(MeetingFeedback.attendee_id).where(
+            MeetingFeedback.event_id == event.id,
+            MeetingFeedback.outcome == MeetingOutcome.MET,
+            MeetingFeedback.usefulness >= USEFUL,
+            MeetingFeedback.meeting_id.in_(select(met_rows.c.meeting_id)),
+        )
     )
     empty = ("[]", "null", "")
     profile = or_(
@@ -259,11 +274,11 @@ def _funnels(event: Event) -> tuple[Funnel, ...]:
             Attendee.role,
             func.count(),
             func.count().filter(profile),
-            func.count().filter(Attendee.id.in_(suggested)),
-            func.count().filter(Attendee.id.in_(interested)),
-            func.count().filter(Attendee.id.in_(confirmed)),
-            func.count().filter(Attendee.id.in_(met)),
-            func.count().filter(Attendee.id.in_(useful)),
+            func.count().filter(suggested),
+            func.count().filter(interested),
+            func.count().filter(confirmed),
+            func.count().filter(met),
+            func.count().filter(useful),
         )
         .where(Attendee.event_id == event.id)
         .group_by(Attendee.role)
@@ -314,24 +329,26 @@ def _network(
     ):
         key = _role_key(a, b)
         role_links[key] = role_links.get(key, 0) + count
-    linked = union(select(pairs.c.low_id), select(pairs.c.high_id))
-    with_link = dict(
-        db.session.execute(
-            select(Attendee.role, func.count())
-            .where(Attendee.event_id == event.id, Attendee.id.in_(linked))
-            .group_by(Attendee.role)
-        ).all()
-    )
+    linked = union_all(select(pairs.c.low_id), select(pairs.c.high_id))
     role_people = {f.role: f.registered for f in funnels[1:] if f.role is not None}
+    if basis == BASIS_MET:  # the funnel counted them already
+        with_link = {f.role: f.count("met") for f in funnels[1:]}
+    else:
+        with_link = dict(
+            db.session.execute(
+                select(Attendee.role, func.count())
+                .where(Attendee.event_id == event.id, Attendee.id.in_(linked))
+                .group_by(Attendee.role)
+            ).all()
+        )
     role_unmet = {role: n - with_link.get(role, 0) for role, n in role_people.items()}
-    booked = _booked_counts(event)
+    booked = _booked_count()
     unmet = tuple(
         Unmet(charts.Person(person_id, name, role), count)
         for person_id, name, role, count in db.session.execute(
-            select(Attendee.id, Attendee.name, Attendee.role, func.coalesce(booked.c.n, 0))
-            .outerjoin(booked, booked.c.person == Attendee.id)
+            select(Attendee.id, Attendee.name, Attendee.role, booked)
             .where(Attendee.event_id == event.id, Attendee.id.not_in(linked))
-            .order_by(func.coalesce(booked.c.n, 0).desc(), func.lower(Attendee.name), Attendee.id)
+            .order_by(booked.desc(), func.lower(Attendee.name), Attendee.id)
             .limit(UNMET_LISTED)
         )
     )
@@ -364,14 +381,17 @@ def _network(
     )
 
 
-def _booked_counts(event: Event):  # noqa: ANN202 - a subquery of (person, n)
-    """Booked (not cancelled) meetings per attendee who has any."""
-    booked = and_(Meeting.event_id == event.id, Meeting.status == MeetingStatus.CONFIRMED)
-    seats = union_all(
-        select(Meeting.low_id.label("person")).where(booked),
-        select(Meeting.high_id.label("person")).where(booked),
-    ).subquery()
-    return select(seats.c.person, func.count().label("n")).group_by(seats.c.person).subquery()
+def _booked_count():  # noqa: ANN202 - a scalar subquery per attendee
+    """An attendee's booked (not cancelled) meetings, through the index on each side."""
+
+    def side(column):  # noqa: ANN001, ANN202
+        return (
+            select(func.count())
+            .where(column == Attendee.id, Meeting.status == MeetingStatus.CONFIRMED)
+            .scalar_subquery()
+        )
+
+    return (side(Meeting.low_id) + side(Meeting.high_id)).label("booked")
 
 
 def _usefulness_columns():  # noqa: ANN202
@@ -426,52 +446,60 @@ def _by_session(event: Event, now: datetime) -> tuple[SessionUsefulness, ...]:
         .where(NetworkingSession.event_id == event.id)
         .order_by(NetworkingSession.starts_at, NetworkingSession.id)
     ).all()
-    in_session = and_(
-        NetworkingSession.event_id == Meeting.event_id,
-        Meeting.starts_at >= NetworkingSession.starts_at,
-        Meeting.starts_at < NetworkingSession.ends_at,
-    )
-    answers = {
-        session_id: (n, mean, useful)
-        for session_id, n, mean, useful in db.session.execute(
-            select(NetworkingSession.id, *_usefulness_columns())
-            .select_from(MeetingFeedback)
-            .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
-            .outerjoin(NetworkingSession, in_session)
-            .where(*_answers_about_meetings(event))
-            .group_by(NetworkingSession.id)
+
+    def session_of(starts_at: datetime) -> int | None:
+        for session in sessions:
+            if session.starts_at <= starts_at < session.ends_at:
+                return session.id
+        return None
+
+    # Grouped by start time (a meeting starts in a slot, so there are few), then by session.
+    answers: dict[int | None, list[int]] = {}
+    for starts_at, n, total, useful in db.session.execute(
+        select(
+            Meeting.starts_at,
+            func.count(MeetingFeedback.usefulness),
+            func.sum(MeetingFeedback.usefulness),
+            func.count().filter(MeetingFeedback.usefulness >= USEFUL),
         )
-    }
-    ended = dict(
-        db.session.execute(
-            select(NetworkingSession.id, func.count(func.distinct(Meeting.id)))
-            .select_from(Meeting)
-            .outerjoin(NetworkingSession, in_session)
-            .where(
-                Meeting.event_id == event.id,
-                Meeting.status == MeetingStatus.CONFIRMED,
-                Meeting.ends_at <= now,
-            )
-            .group_by(NetworkingSession.id)
-        ).all()
-    )
-    figures = []
+        .select_from(MeetingFeedback)
+        .join(Meeting, Meeting.id == MeetingFeedback.meeting_id)
+        .where(*_answers_about_meetings(event))
+        .group_by(Meeting.starts_at)
+    ):
+        figures = answers.setdefault(session_of(starts_at), [0, 0, 0])
+        figures[0] += n
+        figures[1] += total or 0
+        figures[2] += useful or 0
+    ended: dict[int | None, int] = {}
+    for starts_at, n in db.session.execute(
+        select(Meeting.starts_at, func.count())
+        .where(
+            Meeting.event_id == event.id,
+            Meeting.status == MeetingStatus.CONFIRMED,
+            Meeting.ends_at <= now,
+        )
+        .group_by(Meeting.starts_at)
+    ):
+        key = session_of(starts_at)
+        ended[key] = ended.get(key, 0) + n
+    rows = []
     for session in [*sessions, None]:
         key = session.id if session is not None else None
         if session is None and key not in answers and key not in ended:
             continue
-        n, mean, useful = answers.get(key, (0, None, 0))
-        figures.append(
+        n, total, useful = answers.get(key, (0, 0, 0))
+        rows.append(
             SessionUsefulness(
                 answers=n,
-                mean=_mean(mean),
-                useful=useful or 0,
+                mean=_mean(total / n) if n else None,
+                useful=useful,
                 session_id=key,
                 label=session.label() if session is not None else "Outside the sessions",
                 meetings=ended.get(key, 0),
             )
         )
-    return tuple(figures)
+    return tuple(rows)
 
 
 # -- as CSV ----------------------------------------------------------------------------------
