@@ -246,14 +246,16 @@ def spring_layout(
     temperature = 0.1
     cooling = temperature / (iterations + 1)
     for _ in range(iterations):
-        delta = position[:, None, :] - position[None, :, :]
-        distance = np.sqrt((delta**2).sum(axis=-1))
-        np.clip(distance, 0.01, None, out=distance)
-        force = k * k / distance**2 - adjacency * distance / k
-        displacement = np.einsum("ijk,ij->ik", delta, force)
+        x, y = position[:, 0], position[:, 1]
+        dx = x[:, None] - x[None, :]
+        dy = y[:, None] - y[None, :]
+        squared = dx * dx + dy * dy
+        np.maximum(squared, 1e-4, out=squared)
+        force = k * k / squared - adjacency * np.sqrt(squared) / k
+        displacement = np.stack([(dx * force).sum(axis=1), (dy * force).sum(axis=1)], axis=1)
         displacement -= 0.6 * k * (position - position.mean(axis=0))
-        length = np.sqrt((displacement**2).sum(axis=-1))
-        np.clip(length, 0.01, None, out=length)
+        length = np.sqrt((displacement**2).sum(axis=1))
+        np.maximum(length, 0.01, out=length)
         position += displacement * (temperature / length)[:, None]
         temperature -= cooling
     position -= position.min(axis=0)
