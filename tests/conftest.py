@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,10 +120,21 @@ def app(database_url: str, app_overrides: dict, request: pytest.FixtureRequest) 
     if not sqlite:
         with app.app_context():
             _empty_tables()
+    threads_before = set(threading.enumerate())
     yield app
+    _join_new_threads(threads_before)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _join_new_threads(before: set[threading.Thread], seconds: float = 5.0) -> None:
+    """Let threads the test started (a background job, mail being sent) end before their
+    database connections are disposed of, so none is left open behind the next test."""
+    deadline = time.monotonic() + seconds
+    for thread in set(threading.enumerate()) - before:
+        if thread is not threading.current_thread():
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
