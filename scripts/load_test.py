@@ -25,16 +25,20 @@ or requests. The script
    c. 500 pairs who had not answered say "I'd like to meet" at the same moment, both
       people of each pair at once, from 32 connections; afterwards the database must hold
       exactly one meeting per mutual yes, no person or table twice in a slot, no one above
-      the event's meeting limit, and no request may have failed.
+      the event's meeting limit, and no request may have failed;
+   d. the attendee pages of (a) again while the event's matching job runs in a
+      ``flask worker`` process on a throwaway Redis (target: p99 < 150 ms), with how long
+      the job took and whether it ran for the whole phase.
 
 ``--compare-ref REF`` then serves the package as it was at git revision REF (extracted with
 ``git archive`` into a temporary folder) on the same database and runs the same phases
 against it, e.g. the unpaged grid of an older revision; (c) then books 500 other pairs.
-``--phases`` picks phases (``--phases b`` for the grid alone). Nothing else should run on
-the machine meanwhile: the figures are the machine's as much as the code's.
+``--phases`` picks phases (``--phases b`` for the grid alone; ``d`` needs ``redis-server``).
+Nothing else should run on the machine meanwhile: the figures are the machine's as much as
+the code's.
 
     .venv/bin/python scripts/load_test.py [--database-url URL] [--seconds 30]
-        [--phases abc] [--compare-ref REF]
+        [--phases abcd] [--compare-ref REF]
 """
 
 from __future__ import annotations
@@ -344,6 +348,105 @@ def gunicorn(database_url: str, folder: Path, *, code: Path | None = None) -> It
             server.kill()
             server.wait()
         logfile.close()
+
+
+@contextmanager
+def throwaway_redis(folder: Path) -> Iterator[str]:
+    """A redis-server on loopback that saves nothing, stopped afterwards."""
+    if shutil.which("redis-server") is None:
+        sys.exit("phase d needs redis-server (apt-get install redis-server)")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--bind", "127.0.0.1", "--port", str(port), "--save", "",
+         "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+@contextmanager
+def queue_worker(database_url: str, redis_url: str, folder: Path) -> Iterator[None]:
+    """One ``flask --app matchmaker worker`` process, as a deployment runs them."""
+    env = dict(os.environ)
+    env.update(
+        MATCHMAKER_ENV="production",
+        SECRET_KEY=secrets.token_hex(32),
+        DATABASE_URL=database_url,
+        REDIS_URL=redis_url,
+        MAIL_SERVER="",
+    )
+    logfile = (folder / "worker.log").open("wb")
+    worker = subprocess.Popen(
+        [str(ROOT / ".venv/bin/flask"), "--app", "matchmaker", "worker"],
+        env=env,
+        cwd=ROOT,
+        stdout=logfile,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+        logfile.close()
+
+
+def pages_while_matching(
+    app,
+    base: str,
+    facts: EventFacts,
+    args: argparse.Namespace,
+    folder: Path,
+    url: str,  # noqa: ANN001
+) -> Figures:
+    """Phase (d): attendee pages while the matching job runs in a worker."""
+    from matchmaker import jobs, suggestions
+    from matchmaker.extensions import db
+    from matchmaker.models import Job
+
+    with throwaway_redis(folder) as redis_url, queue_worker(url, redis_url, folder):
+        app.config["REDIS_URL"] = redis_url
+        try:
+            with app.app_context():
+                job_id = jobs.start(facts.event_id, suggestions.MATCHING).id
+                deadline = time.monotonic() + 60
+                while db.session.get(Job, job_id).status == "queued":
+                    if time.monotonic() > deadline:
+                        sys.exit("the worker did not take the matching job within a minute")
+                    time.sleep(0.2)
+                    db.session.expire_all()
+            pages = asyncio.run(
+                attendee_pages(base, facts.tokens, args.seconds, args.connections, seed=9)
+            )
+            with app.app_context():
+                db.session.expire_all()
+                throughout = db.session.get(Job, job_id).status == "running"
+                while (job := db.session.get(Job, job_id)).status in ("queued", "running"):
+                    time.sleep(0.5)
+                    db.session.expire_all()
+                seconds = (job.finished_at - job.started_at).total_seconds()
+                log(
+                    f"    matching job {job.status} in {seconds:.1f} s; still running when the "
+                    f"phase ended: {'yes' if throughout else 'no'}"
+                )
+        finally:
+            app.config["REDIS_URL"] = ""
+    return pages
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -729,6 +832,8 @@ def measure(
     base: str,
     facts: EventFacts,
     args: argparse.Namespace,  # noqa: ANN001
+    folder: Path,
+    url: str,
 ) -> dict[str, Figures]:
     """The phases of ``args.phases`` against the server at ``base``."""
     results = {}
@@ -764,6 +869,14 @@ def measure(
         problems = check_bookings(app, facts.event_id, pairs)
         log("    database check: " + ("; ".join(problems) if problems else "all correct"))
         results["c"] = burst
+    if "d" in args.phases:
+        log(
+            f"==> {label}: (d) attendee pages while matching runs in a worker, "
+            f"{args.connections} connections, {args.seconds:g} s"
+        )
+        during = pages_while_matching(app, base, facts, args, folder, url)
+        log(f"    {during.line()}")
+        results["d"] = during
     return results
 
 
@@ -783,7 +896,7 @@ def main() -> None:
         "--grid-connections", type=int, default=2, help="organizers reading the grid at once"
     )
     parser.add_argument("--compare-ref", default="", help="also measure this git revision")
-    parser.add_argument("--phases", default="abc", help="which of the phases a, b, c to run")
+    parser.add_argument("--phases", default="abcd", help="which of the phases a-d to run")
     args = parser.parse_args()
     try:
         import aiohttp  # noqa: F401
@@ -830,13 +943,13 @@ def run(url: str, folder: Path, args: argparse.Namespace) -> None:
         f"{facts.suggestions:,} suggestions, {facts.meetings:,} meetings"
     )
     with gunicorn(url, folder) as base:
-        now = measure("this checkout", app, base, facts, args)
+        now = measure("this checkout", app, base, facts, args, folder, url)
     if args.compare_ref:
         code = old_checkout(args.compare_ref, folder)
         with gunicorn(url, folder, code=code) as base:
-            then = measure(f"revision {args.compare_ref}", app, base, facts, args)
+            then = measure(f"revision {args.compare_ref}", app, base, facts, args, folder, url)
         log(f"==> this checkout / revision {args.compare_ref}")
-        labels = {"a": "attendee pages", "b": "grid pages", "c": "answers"}
+        labels = {"a": "attendee pages", "b": "grid pages", "c": "answers", "d": "pages, matching"}
         for key in now:
             a, b = now[key], then[key]
             log(
