@@ -21,7 +21,6 @@ def attendee_by_token(token: str) -> Attendee:
     return person
 
 
-
 from . import (  # noqa: E402, F401 - register the views
     data,
     feedback,

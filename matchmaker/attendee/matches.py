@@ -115,4 +115,3 @@ def _yes_notice(
             "warning",
         )
     return f"Noted. We'll tell you when {partner.name} wants to meet too.", "success"
-
