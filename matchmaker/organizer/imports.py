@@ -13,7 +13,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -30,6 +29,7 @@ from ..models import Event, ImportUpload, utcnow
 from ..uploads import ImportOutcome, SuggestionsAfterImport
 from . import bp, own_event
 from .forms import ConfirmForm, ConfirmImportForm, UploadForm
+from .jobs import job_status
 
 UPLOAD_LIFETIME = timedelta(days=1)
 
@@ -191,10 +191,7 @@ def import_progress(event_id: int):
 @bp.route("/events/<int:event_id>/import/status")
 def import_status(event_id: int):
     event = own_event(event_id)
-    job = uploads.latest_import(event.id)
-    if job is None:
-        return jsonify(status="none")
-    return jsonify(status=job.status, progress=job.progress, message=job.message)
+    return job_status(uploads.latest_import(event.id))
 
 
 _SUGGESTION_NOTES = {

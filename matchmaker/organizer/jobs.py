@@ -1,8 +1,9 @@
-"""Cancelling a background job of the organizer's event (matching, auto-schedule, import)."""
+"""The organizer's background jobs (matching, auto-schedule, import): their progress as JSON,
+and cancelling one."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, url_for
+from flask import Response, abort, flash, jsonify, redirect, url_for
 
 from .. import jobs
 from ..extensions import db
@@ -16,6 +17,13 @@ PAGES = {
     "scheduling": "organizer.schedule",
     "import": "organizer.import_progress",
 }
+
+
+def job_status(job: Job | None) -> Response:
+    """A job's progress as the pages' progress boxes read it (static/app.js)."""
+    if job is None:
+        return jsonify(status="none")
+    return jsonify(status=job.status, progress=job.progress, message=job.message)
 
 
 @bp.route("/events/<int:event_id>/jobs/<int:job_id>/cancel", methods=["POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from .. import learned_weights
@@ -15,6 +15,7 @@ from ..matching.learning import MIN_ANSWERS_PER_KIND
 from ..models import Attendee
 from . import bp, own_attendee, own_event
 from .forms import ROLE_PAIRS, ConfirmForm, MatchingSettingsForm, evenness_level
+from .jobs import job_status
 
 
 @bp.route("/events/<int:event_id>/matching", methods=["GET"])
@@ -59,10 +60,7 @@ def run_matching(event_id: int):
 @bp.route("/events/<int:event_id>/matching/status")
 def matching_status(event_id: int):
     event = own_event(event_id)
-    run = service.latest_run(event.id)
-    if run is None:
-        return jsonify(status="none")
-    return jsonify(status=run.status, progress=run.progress, message=run.message)
+    return job_status(service.latest_run(event.id))
 
 
 @bp.route("/events/<int:event_id>/matching/settings", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import bookings, calendar, invites, jobs, mail, schedule_grid
@@ -18,6 +18,7 @@ from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
 from . import bp, own_event
 from .forms import ONLINE, ConfirmForm, MoveForm
+from .jobs import job_status
 
 
 def _meetings_with_people(event: Event) -> list[Meeting]:
@@ -177,10 +178,7 @@ def auto_schedule(event_id: int):
 @bp.route("/events/<int:event_id>/schedule/status")
 def schedule_status(event_id: int):
     event = own_event(event_id)
-    run = _scheduling_run(event)
-    if run is None:
-        return jsonify(status="none")
-    return jsonify(status=run.status, progress=run.progress, message=run.message)
+    return job_status(_scheduling_run(event))
 
 
 def _run_summary(run: Job) -> str:
