@@ -22,16 +22,18 @@ def suggestions(token: str):
     # People already met here are in "Meet again" and the network, not among the cards.
     met = {e.partner.id for c in people.connections for e in c.encounters if e.event.id == event.id}
     cards = [c for c in matches.cards_for(person) if c.partner.id not in met]
+    meetings = bookings.attendee_meetings(person)
     return render_template(
         "attendee/matches.html",
         event=event,
         person=person,
         confirmed=[c for c in cards if c.confirmed],
         open_cards=[c for c in cards if not c.confirmed],
-        allowance=bookings.meeting_allowances(event, [person.id])[person.id],
-        matching_ran=matches.event_has_matches(event.id),
+        allowance=bookings.MeetingAllowance(len(meetings), event.max_meetings_per_attendee),
+        # Asked only when there is no card, the one case the page says it.
+        matching_ran=bool(cards) or matches.event_has_matches(event.id),
         # Meetings booked for a pair, shown on its card (assigned ones in speed networking).
-        booked={m.suggestion_id: m for m in bookings.attendee_meetings(person)},
+        booked={m.suggestion_id: m for m in meetings},
         form=AnswerForm(),
         questions=feedback.open_questions(person),
         follow_ups=network.follow_ups(person, people),
