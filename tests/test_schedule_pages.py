@@ -639,6 +639,20 @@ def add_pairs(event: Event, count: int, start: int) -> None:
         book(confirmed_pair(event, a, b))
 
 
+def queries_to_open(app, client, url: str) -> int:  # noqa: ANN001
+    """How many SQL statements opening ``url`` takes (the page must answer 200)."""
+    statements = []
+    with app.app_context():
+        engine = db.engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa_event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", listener)
+    return len(statements)
+
+
 @pytest.mark.parametrize(
     "path", ["", "/print", "/tables/1/print", "/meetings.csv", "/calendar.ics"]
 )
@@ -650,16 +664,7 @@ def test_schedule_pages_take_the_same_queries_for_any_number_of_meetings(
     url = f"/organizer/events/{setup['event_id']}/schedule{path}"
 
     def queries() -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa_event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return queries_to_open(app, client, url)
 
     with app.app_context():
         add_pairs(db.session.get(Event, setup["event_id"]), 1, 0)
@@ -676,16 +681,7 @@ def test_attendee_pages_take_the_same_queries_for_any_number_of_meetings(app, cl
     url = f"/me/{setup['ana']}/{path}"
 
     def queries() -> int:
-        statements = []
-        with app.app_context():
-            engine = db.engine
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        sa_event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            sa_event.remove(engine, "before_cursor_execute", listener)
-        return len(statements)
+        return queries_to_open(app, client, url)
 
     few = queries()
     with app.app_context():
