@@ -1,189 +1,29 @@
-"""Charts as SVG text: horizontal bars with their numbers written on them, and pictures of
-who met whom (people one by one, or roles for a big event).
-
-Pure module: no Flask, no database. Every chart is one ``<svg>`` element that scales to its
-container through its ``viewBox`` (the widths are chosen so that text stays readable when
-the picture is shrunk to a phone's width), carries ``role="img"`` with a ``<title>`` and a
-``<desc>`` that say what it shows, and escapes every label: attendees write their own names,
-and a name may be ``<script>``. Colours are presentation attributes (``fill="…"``), never
-``style`` attributes, which the Content-Security-Policy refuses. Pages put the same figures
-in a table beside each chart.
-
-Layouts are computed here, deterministically: the same people and meetings always give the
-same picture, so it does not jump about between two visits.
-"""
+"""Pictures of who met whom: people one by one (dots placed by :mod:`.layout`, a band for
+those nobody met), or roles on a circle for a big event."""
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 
-import numpy as np
-
-from .choices import ROLES
-
-#: One colour per role, each dark enough for 4.5:1 against white (text on the colour and the
-#: colour on the page both read), and apart enough in hue to tell roles from each other.
-ROLE_COLOURS: dict[str, str] = {
-    "job_seeker": "#0067a5",
-    "employer": "#b93c0a",
-    "expert": "#117733",
-    "founder": "#a8326f",
-    "student": "#7d5e00",
-    "investor": "#5b3fa8",
-    "other": "#5c636a",
-}
-UNKNOWN_COLOUR = "#495057"
-BAR_COLOUR = "#1d4e89"  # the app's brand blue
-TRACK_COLOUR = "#e9edf2"
-TEXT_COLOUR = "#212529"
-MUTED_TEXT = "#495057"
-EDGE_COLOUR = "#7b8794"
-UNMET_RING = "#b00020"
-UNMET_BACKGROUND = "#fff4d6"
-FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_ID = re.compile(r"[^A-Za-z0-9_-]")
-
-
-class Svg(str):
-    """SVG markup that templates insert as it is (Jinja honours ``__html__``): everything in
-    it was escaped when it was built."""
-
-    def __html__(self) -> str:
-        return str(self)
-
-
-def text(value: object) -> str:
-    """Escape for XML text and attribute values, dropping the control characters that XML
-    does not allow at all."""
-    return escape(_CONTROL.sub("", str(value)), quote=True)
-
-
-def shorten(label: str, limit: int) -> str:
-    """``label`` cut to ``limit`` characters with an ellipsis (the table has it in full)."""
-    label = " ".join(label.split())
-    return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
-
-
-def role_colour(role: str) -> str:
-    return ROLE_COLOURS.get(role, UNKNOWN_COLOUR)
-
-
-def role_label(role: str) -> str:
-    return ROLES.get(role, role.replace("_", " ").capitalize() or "No role")
-
-
-def text_width(label: str, size: float, bold: bool = False) -> float:
-    """A rough width of ``label`` in a sans-serif font, enough to decide where it fits."""
-    return len(label) * size * (0.62 if bold else 0.56)
-
-
-def _number(value: float) -> str:
-    """Coordinates with at most one decimal: shorter files, no visible difference."""
-    rounded = round(value, 1)
-    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
-
-
-def _open(chart_id: str, width: float, height: float, title: str, description: str) -> list[str]:
-    safe_id = _ID.sub("-", chart_id)
-    return [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
-        f'viewBox="0 0 {_number(width)} {_number(height)}" '
-        f'aria-labelledby="{safe_id}-title {safe_id}-desc" font-family="{text(FONT)}">',
-        f'<title id="{safe_id}-title">{text(title)}</title>',
-        f'<desc id="{safe_id}-desc">{text(description)}</desc>',
-    ]
-
-
-# -- bars ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    """One bar: ``value`` sets its length, ``note`` is what is written on it."""
-
-    label: str
-    value: float
-    note: str
-    colour: str = BAR_COLOUR
-
-
-BAR_WIDTH = 400
-BAR_HEIGHT = 24
-BAR_FONT = 15
-
-
-def bar_chart(
-    bars: Sequence[Bar],
-    *,
-    title: str,
-    chart_id: str,
-    maximum: float | None = None,
-    description: str | None = None,
-) -> Svg:
-    """Horizontal bars on a light track that stands for ``maximum`` (default: the largest
-    value), each with its note written inside the bar when it fits and just after it
-    otherwise. Short labels sit to the left of their bar; long ones above it."""
-    top = max([maximum or 0.0, *(bar.value for bar in bars)])
-    labels = [shorten(bar.label, 44) for bar in bars]
-    beside = all(len(label) <= 18 for label in labels)
-    label_width = (
-        max((text_width(label, BAR_FONT) for label in labels), default=0) + 10 if beside else 0
-    )
-    track = BAR_WIDTH - label_width
-    row = BAR_HEIGHT + (10 if beside else 28)
-    height = max(row * len(bars), row) + 4
-    if description is None:
-        description = "; ".join(f"{bar.label}: {bar.note}" for bar in bars) or "No figures."
-    parts = _open(chart_id, BAR_WIDTH, height, title, description)
-    for index, (bar, label) in enumerate(zip(bars, labels, strict=True)):
-        y = index * row + (2 if beside else 22)
-        middle = y + BAR_HEIGHT / 2
-        if beside:
-            parts.append(
-                f'<text x="0" y="{_number(middle)}" dy="0.35em" font-size="{BAR_FONT}" '
-                f'fill="{TEXT_COLOUR}">{text(label)}</text>'
-            )
-        else:
-            parts.append(
-                f'<text x="0" y="{_number(y - 7)}" font-size="{BAR_FONT}" '
-                f'fill="{TEXT_COLOUR}">{text(label)}</text>'
-            )
-        x = label_width
-        length = track * (bar.value / top) if top > 0 else 0.0
-        length = max(length, 2.0) if bar.value > 0 else 0.0
-        parts.append(
-            f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(track)}" '
-            f'height="{BAR_HEIGHT}" rx="3" fill="{TRACK_COLOUR}"/>'
-        )
-        if length:
-            parts.append(
-                f'<rect x="{_number(x)}" y="{_number(y)}" width="{_number(length)}" '
-                f'height="{BAR_HEIGHT}" rx="3" fill="{text(bar.colour)}"/>'
-            )
-        note_width = text_width(bar.note, BAR_FONT, bold=True)
-        if note_width + 14 <= length:
-            parts.append(
-                f'<text x="{_number(x + length - 7)}" y="{_number(middle)}" dy="0.35em" '
-                f'text-anchor="end" font-size="{BAR_FONT}" font-weight="700" '
-                f'fill="#ffffff">{text(bar.note)}</text>'
-            )
-        else:
-            parts.append(
-                f'<text x="{_number(x + length + 6)}" y="{_number(middle)}" dy="0.35em" '
-                f'font-size="{BAR_FONT}" font-weight="700" fill="{TEXT_COLOUR}">'
-                f"{text(bar.note)}</text>"
-            )
-    parts.append("</svg>")
-    return Svg("".join(parts))
-
-
-# -- legend ----------------------------------------------------------------------------------
+from ..choices import ROLES
+from .layout import packed_layout
+from .svg import (
+    EDGE_COLOUR,
+    MUTED_TEXT,
+    TEXT_COLOUR,
+    UNMET_BACKGROUND,
+    UNMET_RING,
+    Svg,
+    _number,
+    _open,
+    role_colour,
+    role_label,
+    shorten,
+    text,
+    text_width,
+)
 
 
 def _legend(roles: Sequence[str], width: float, y: float, size: float) -> tuple[list[str], float]:
@@ -218,144 +58,6 @@ class Person:
     id: int
     name: str
     role: str
-
-
-def spring_layout(
-    count: int, edges: Sequence[tuple[int, int]], *, seed: int = 2026, iterations: int = 80
-) -> np.ndarray:
-    """Positions of ``count`` nodes joined by ``edges`` (index pairs), shape (count, 2), in
-    [0, 1]: Fruchterman and Reingold's forces (neighbours pull, everyone pushes) with a
-    little gravity so that separate groups stay near each other, from seeded starting
-    points, so the same graph always gets the same picture.
-
-    Dense (count × count) arrays: meant for the few hundred people an event draws one by
-    one, not for thousands.
-    """
-    if count == 0:
-        return np.zeros((0, 2))
-    if count == 1:
-        return np.full((1, 2), 0.5)
-    rng = np.random.default_rng(seed)
-    position = rng.random((count, 2))
-    adjacency = np.zeros((count, count))
-    for a, b in edges:
-        if a != b:
-            adjacency[a, b] += 1.0
-            adjacency[b, a] += 1.0
-    k = math.sqrt(1.0 / count)
-    temperature = 0.1
-    cooling = temperature / (iterations + 1)
-    for _ in range(iterations):
-        x, y = position[:, 0], position[:, 1]
-        dx = x[:, None] - x[None, :]
-        dy = y[:, None] - y[None, :]
-        squared = dx * dx + dy * dy
-        np.maximum(squared, 1e-4, out=squared)
-        force = k * k / squared - adjacency * np.sqrt(squared) / k
-        displacement = np.stack([(dx * force).sum(axis=1), (dy * force).sum(axis=1)], axis=1)
-        displacement -= 0.6 * k * (position - position.mean(axis=0))
-        length = np.sqrt((displacement**2).sum(axis=1))
-        np.maximum(length, 0.01, out=length)
-        position += displacement * (temperature / length)[:, None]
-        temperature -= cooling
-    position -= position.min(axis=0)
-    span = position.max(axis=0)
-    span[span == 0] = 1.0
-    return position / span.max()
-
-
-def components(count: int, edges: Sequence[tuple[int, int]]) -> list[list[int]]:
-    """The connected groups of nodes ``0 .. count-1``, biggest first (ties: lowest node)."""
-    parent = list(range(count))
-
-    def root(node: int) -> int:
-        while parent[node] != node:
-            parent[node] = parent[parent[node]]
-            node = parent[node]
-        return node
-
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    groups: dict[int, list[int]] = {}
-    for node in range(count):
-        groups.setdefault(root(node), []).append(node)
-    return sorted(groups.values(), key=lambda members: (-len(members), members[0]))
-
-
-def _small_layout(size: int, edges: Sequence[tuple[int, int]]) -> np.ndarray:
-    """Two or three people: a line with the busiest one in the middle, or a triangle."""
-    if size == 2:
-        return np.array([[0.0, 0.5], [1.0, 0.5]])
-    if len(edges) >= 3:
-        return np.array([[0.0, 1.0], [0.5, 0.0], [1.0, 1.0]])
-    degree = [sum(node in edge for edge in edges) for node in range(3)]
-    middle = degree.index(max(degree))
-    ends = [node for node in range(3) if node != middle]
-    position = np.zeros((3, 2))
-    position[:, 1] = 0.5
-    position[ends[0], 0], position[middle, 0], position[ends[1], 0] = 0.0, 0.5, 1.0
-    return position
-
-
-def packed_layout(
-    edges: Sequence[tuple[int, int]],
-    count: int,
-    width: float,
-    *,
-    radius: float,
-    spacing: float = 26.0,
-    gap: float = 16.0,
-    label_room: Sequence[float] | None = None,
-) -> tuple[np.ndarray, float]:
-    """Positions of ``count`` nodes in picture units, shape (count, 2), within ``width``,
-    and the height used. Each connected group is laid out on its own (spring forces, or a
-    fixed shape for two or three people) in a square whose side grows with the square root
-    of its size, and the groups are packed in centred rows, biggest first: no space is
-    lost between groups that pushed each other away. ``label_room`` is the room to keep to
-    the right of each node for its name; two or three people with names are stacked."""
-    rooms = list(label_room) if label_room is not None else [0.0] * count
-    position = np.zeros((count, 2))
-    by_node: dict[int, list[tuple[int, int]]] = {}
-    for a, b in edges:
-        by_node.setdefault(min(a, b), []).append((a, b))
-    rows: list[list[tuple[list[int], np.ndarray, float, float]]] = [[]]
-    row_width = 0.0
-    for members in components(count, edges):
-        local = {node: n for n, node in enumerate(members)}
-        inner = [(local[a], local[b]) for node in members for a, b in by_node.get(node, ())]
-        room = max(rooms[node] for node in members)
-        if len(members) == 1:
-            shape = np.full((1, 2), 0.5)
-        elif len(members) <= 3:
-            shape = _small_layout(len(members), inner)
-            if room:  # names are written to the right: stack the people instead
-                shape = shape[:, ::-1].copy()
-        else:
-            shape = spring_layout(len(members), inner, iterations=60 if len(members) < 20 else 80)
-        side = spacing * 1.25 * math.sqrt(len(members) - 1) if len(members) > 1 else 0.0
-        side = min(side, width - room - 2 * radius)
-        extent = shape.max(axis=0) - shape.min(axis=0)
-        box_w = side * extent[0] + 2 * radius + room
-        box_h = side * extent[1] + 2 * radius
-        placed = (shape - shape.min(axis=0)) * side + radius
-        if rows[-1] and row_width + gap + box_w > width:
-            rows.append([])
-            row_width = 0.0
-        row_width += (gap if rows[-1] else 0.0) + box_w
-        rows[-1].append((members, placed, box_w, box_h))
-    y = 0.0
-    for row in rows:
-        used = sum(box_w for _, _, box_w, _ in row) + gap * (len(row) - 1)
-        x = (width - used) / 2
-        height = max((box_h for _, _, _, box_h in row), default=0.0)
-        for members, placed, box_w, box_h in row:
-            offset = np.array([x, y + (height - box_h) / 2])
-            position[members] = placed + offset
-            x += box_w + gap
-        y += height + gap
-    return position, max(y - gap, 0.0)
 
 
 NETWORK_WIDTH = 400
@@ -661,20 +363,3 @@ def role_network(
         )
     svg = _open(chart_id, ROLE_NETWORK_WIDTH, ROLE_NETWORK_HEIGHT, title, description)
     return Svg("".join(svg + lines + discs + numbers + ["</svg>"]))
-
-
-__all__ = [
-    "ROLE_COLOURS",
-    "Bar",
-    "Person",
-    "RoleGroup",
-    "Svg",
-    "bar_chart",
-    "people_network",
-    "role_colour",
-    "role_label",
-    "role_network",
-    "components",
-    "packed_layout",
-    "spring_layout",
-]
