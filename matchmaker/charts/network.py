@@ -61,6 +61,7 @@ class Person:
 
 
 NETWORK_WIDTH = 400
+NETWORK_MARGIN = 8.0
 LABELLED_PEOPLE = 30  # names are written beside the dots up to this many people
 NAME_FONT = 14
 
@@ -86,80 +87,98 @@ def people_network(
     labelled = len(people) <= LABELLED_PEOPLE
     roles = [role for role in ROLES if any(p.role == role for p in people)]
     roles += sorted({p.role for p in people} - set(roles))
-    margin = 8.0
+    margin = NETWORK_MARGIN
     parts: list[str] = []
     legend, legend_height = _legend(roles, NETWORK_WIDTH - 2 * margin, margin, 15)
-    y0 = margin + legend_height + 6
-
-    # People who met someone: each group of connected people laid out by the spring
-    # forces, the groups packed in rows, biggest first.
     radius = max(3.0, min(6.0, 7.0 - len(linked) / 50))
-    height = y0
+    height = margin + legend_height + 6
     if linked:
-        local = {person.id: n for n, person in enumerate(linked)}
-        label_room = [
-            text_width(shorten(person.name, 22), NAME_FONT) + 6 if labelled else 0.0
-            for person in linked
-        ]
-        layout, used = packed_layout(
-            [(local[a], local[b]) for a, b in links],
-            len(linked),
-            NETWORK_WIDTH - 2 * margin,
-            radius=radius,
-            spacing=44.0 if labelled else 26.0,
-            label_room=label_room,
-        )
-        position_of = {
-            person.id: (margin + x, y0 + y) for person, (x, y) in zip(linked, layout, strict=True)
-        }
-        height = y0 + used + 8
-        width = 1.5 if len(links) <= 100 else 1.0
-        parts.append(
-            f'<g stroke="{EDGE_COLOUR}" stroke-width="{width}" stroke-opacity="0.75" '
-            f'stroke-linecap="round">'
-        )
-        for a, b in links:
-            (xa, ya), (xb, yb) = position_of[a], position_of[b]
-            parts.append(
-                f'<line x1="{_number(xa)}" y1="{_number(ya)}" '
-                f'x2="{_number(xb)}" y2="{_number(yb)}"/>'
-            )
-        parts.append("</g>")
-        for person in linked:
-            x, y = position_of[person.id]
-            parts.append(_dot(person, x, y, radius, met=True))
-        if labelled:
-            parts += _names(linked, position_of, radius, NETWORK_WIDTH)
-
-    # People nobody met, on a band of their own.
+        drawn, height = _people_who_met(linked, links, top=height, radius=radius, labelled=labelled)
+        parts += drawn
     if alone:
-        top = height + 4
-        cell_w, cell_h = (186.0, 26.0) if labelled else (max(2 * radius + 5, 11.0),) * 2
-        columns = max(1, int((NETWORK_WIDTH - 2 * margin - 12) // cell_w))
-        rows = math.ceil(len(alone) / columns)
-        band = 30 + rows * cell_h + 6
-        parts.append(
-            f'<rect x="{_number(margin)}" y="{_number(top)}" '
-            f'width="{_number(NETWORK_WIDTH - 2 * margin)}" height="{_number(band)}" rx="6" '
-            f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1"/>'
-            f'<text x="{_number(margin + 8)}" y="{_number(top + 19)}" font-size="13" '
-            f'font-weight="700" fill="{UNMET_RING}">Nobody met them ({len(alone):,})</text>'
-        )
-        dot = min(radius, cell_h / 2 - 3)
-        for n, person in enumerate(alone):
-            row_n, column = divmod(n, columns)
-            x = margin + 8 + dot + 2 + column * cell_w
-            y = top + 30 + row_n * cell_h + cell_h / 2
-            parts.append(_dot(person, x, y, dot, met=False))
-            if labelled:
-                parts.append(
-                    f'<text x="{_number(x + dot + 5)}" y="{_number(y)}" dy="0.35em" '
-                    f'font-size="{NAME_FONT}" fill="{TEXT_COLOUR}">'
-                    f"{text(shorten(person.name, 20))}</text>"
-                )
-        height = top + band
+        drawn, height = _nobody_met_band(alone, top=height + 4, radius=radius, labelled=labelled)
+        parts += drawn
     svg = _open(chart_id, NETWORK_WIDTH, height + margin, title, description)
     return Svg("".join(svg + legend + parts + ["</svg>"]))
+
+
+def _people_who_met(
+    linked: Sequence[Person],
+    links: Sequence[tuple[int, int]],
+    *,
+    top: float,
+    radius: float,
+    labelled: bool,
+) -> tuple[list[str], float]:
+    """People who met someone, from ``top`` down: each group of connected people laid out
+    by the spring forces, the groups packed in rows, biggest first; a line for each pair.
+    Returns the parts and where they end."""
+    margin = NETWORK_MARGIN
+    local = {person.id: n for n, person in enumerate(linked)}
+    label_room = [
+        text_width(shorten(person.name, 22), NAME_FONT) + 6 if labelled else 0.0
+        for person in linked
+    ]
+    layout, used = packed_layout(
+        [(local[a], local[b]) for a, b in links],
+        len(linked),
+        NETWORK_WIDTH - 2 * margin,
+        radius=radius,
+        spacing=44.0 if labelled else 26.0,
+        label_room=label_room,
+    )
+    position_of = {
+        person.id: (margin + x, top + y) for person, (x, y) in zip(linked, layout, strict=True)
+    }
+    width = 1.5 if len(links) <= 100 else 1.0
+    parts = [
+        f'<g stroke="{EDGE_COLOUR}" stroke-width="{width}" stroke-opacity="0.75" '
+        f'stroke-linecap="round">'
+    ]
+    for a, b in links:
+        (xa, ya), (xb, yb) = position_of[a], position_of[b]
+        parts.append(
+            f'<line x1="{_number(xa)}" y1="{_number(ya)}" x2="{_number(xb)}" y2="{_number(yb)}"/>'
+        )
+    parts.append("</g>")
+    for person in linked:
+        x, y = position_of[person.id]
+        parts.append(_dot(person, x, y, radius, met=True))
+    if labelled:
+        parts += _names(linked, position_of, radius, NETWORK_WIDTH)
+    return parts, top + used + 8
+
+
+def _nobody_met_band(
+    alone: Sequence[Person], *, top: float, radius: float, labelled: bool
+) -> tuple[list[str], float]:
+    """People nobody met, in a grid on a highlighted band of their own from ``top`` down
+    (named when ``labelled``). Returns the parts and where the band ends."""
+    margin = NETWORK_MARGIN
+    cell_w, cell_h = (186.0, 26.0) if labelled else (max(2 * radius + 5, 11.0),) * 2
+    columns = max(1, int((NETWORK_WIDTH - 2 * margin - 12) // cell_w))
+    rows = math.ceil(len(alone) / columns)
+    band = 30 + rows * cell_h + 6
+    parts = [
+        f'<rect x="{_number(margin)}" y="{_number(top)}" '
+        f'width="{_number(NETWORK_WIDTH - 2 * margin)}" height="{_number(band)}" rx="6" '
+        f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1"/>'
+        f'<text x="{_number(margin + 8)}" y="{_number(top + 19)}" font-size="13" '
+        f'font-weight="700" fill="{UNMET_RING}">Nobody met them ({len(alone):,})</text>'
+    ]
+    dot = min(radius, cell_h / 2 - 3)
+    for n, person in enumerate(alone):
+        row_n, column = divmod(n, columns)
+        x = margin + 8 + dot + 2 + column * cell_w
+        y = top + 30 + row_n * cell_h + cell_h / 2
+        parts.append(_dot(person, x, y, dot, met=False))
+        if labelled:
+            parts.append(
+                f'<text x="{_number(x + dot + 5)}" y="{_number(y)}" dy="0.35em" '
+                f'font-size="{NAME_FONT}" fill="{TEXT_COLOUR}">'
+                f"{text(shorten(person.name, 20))}</text>"
+            )
+    return parts, top + band
 
 
 def _names(
@@ -251,6 +270,10 @@ def _label_below(angle: float) -> bool:
     return math.sin(angle) >= -0.3
 
 
+#: A role's disc: centre x and y, radius, and its angle on the circle.
+_Place = tuple[float, float, float, float]
+
+
 def role_network(
     groups: Sequence[RoleGroup],
     links: Mapping[tuple[str, str], int],
@@ -264,10 +287,31 @@ def role_network(
     of meetings between them (a loop for meetings within one role), the thickest with their
     number written on them. Each role is named beside its disc with its figures."""
     groups = [group for group in groups if group.people]
+    place = _places_on_circle(groups)
+    # Where each role's name goes, so that the numbers on the lines keep clear of it.
+    label_top = {
+        role: y + radius + 17 if _label_below(angle) else y - radius - 42
+        for role, (x, y, radius, angle) in place.items()
+    }
+    taken = [(x - 58, top - 15, x + 58, top + 36) for (x, _, _, _), top in
+             zip(place.values(), label_top.values(), strict=True)]  # fmt: skip
+    taken += [(x - r, y - r, x + r, y + r) for x, y, r, _ in place.values()]
+    lines, numbers = _role_links(links, place, taken)
+    discs: list[str] = []
+    for group in groups:
+        x, y, radius, _ = place[group.role]
+        discs += _role_disc(group, x, y, radius)
+        numbers.append(_role_name(group, x, label_top[group.role]))
+    svg = _open(chart_id, ROLE_NETWORK_WIDTH, ROLE_NETWORK_HEIGHT, title, description)
+    return Svg("".join(svg + lines + discs + numbers + ["</svg>"]))
+
+
+def _places_on_circle(groups: Sequence[RoleGroup]) -> dict[str, _Place]:
+    """Each role's disc, evenly around the circle from twelve o'clock (in the middle when it
+    is alone), its area following its number of people."""
     centre_x, centre_y, ring = ROLE_NETWORK_WIDTH / 2, ROLE_NETWORK_HEIGHT / 2, 150.0
     most_people = max((group.people for group in groups), default=1)
-    most_links = max(links.values(), default=1) or 1
-    place: dict[str, tuple[float, float, float, float]] = {}
+    place: dict[str, _Place] = {}
     for n, group in enumerate(groups):
         angle = -math.pi / 2 + 2 * math.pi * n / max(len(groups), 1)
         distance = ring if len(groups) > 1 else 0.0
@@ -278,14 +322,18 @@ def role_network(
             radius,
             angle,
         )
-    # Where each role's name goes, so that the numbers on the lines keep clear of it.
-    label_top = {
-        role: y + radius + 17 if _label_below(angle) else y - radius - 42
-        for role, (x, y, radius, angle) in place.items()
-    }
-    taken = [(x - 58, top - 15, x + 58, top + 36) for (x, _, _, _), top in
-             zip(place.values(), label_top.values(), strict=True)]  # fmt: skip
-    taken += [(x - r, y - r, x + r, y + r) for x, y, r, _ in place.values()]
+    return place
+
+
+def _role_links(
+    links: Mapping[tuple[str, str], int],
+    place: Mapping[str, _Place],
+    taken: list[tuple[float, float, float, float]],
+) -> tuple[list[str], list[str]]:
+    """The lines between the roles placed, thickest on top, and the numbers written on the
+    ``NUMBERED_LINKS`` thickest, each where it clashes with nothing in ``taken`` (which
+    grows with every number written)."""
+    most_links = max(links.values(), default=1) or 1
     drawn = sorted(
         ((pair, count) for pair, count in links.items() if count and set(pair) <= set(place)),
         key=lambda item: (-item[1], item[0]),
@@ -293,73 +341,98 @@ def role_network(
     lines: list[str] = []
     numbers: list[str] = []
     for rank, ((a, b), count) in enumerate(drawn):
-        width = 1.5 + 11 * count / most_links
-        (xa, ya, ra, angle), (xb, yb, _, _) = place[a], place[b]
-        meetings = f"{count:,} meeting{'s' if count != 1 else ''}"
-        tooltip = f"<title>{text(role_label(a))} and {text(role_label(b))}: {meetings}</title>"
-        if a == b:
-            # A loop beside the disc, turned away from where its name is written.
-            turns = (angle - 0.9, angle + 0.9)
-            turn = min(turns, key=math.sin) if _label_below(angle) else max(turns, key=math.sin)
-            lx, ly = xa + (ra + 10) * math.cos(turn), ya + (ra + 10) * math.sin(turn)
-            lines.append(
-                f'<circle cx="{_number(lx)}" cy="{_number(ly)}" r="13" fill="none" '
-                f'stroke="{EDGE_COLOUR}" stroke-width="{_number(min(width, 9))}" '
-                f'stroke-opacity="0.7">{tooltip}</circle>'
-            )
-            spots = [(lx + 26 * math.cos(turn), ly + 26 * math.sin(turn))]
-        else:
-            lines.append(
-                f'<line x1="{_number(xa)}" y1="{_number(ya)}" x2="{_number(xb)}" '
-                f'y2="{_number(yb)}" stroke="{EDGE_COLOUR}" stroke-width="{_number(width)}" '
-                f'stroke-opacity="0.7" stroke-linecap="round">{tooltip}</line>'
-            )
-            spots = [(xa + (xb - xa) * t, ya + (yb - ya) * t) for t in (0.5, 0.4, 0.6, 0.3, 0.7)]
+        line, spots = _role_link(a, b, count, place, width=1.5 + 11 * count / most_links)
+        lines.append(line)
         if rank >= NUMBERED_LINKS:
             continue
-        half = text_width(f"{count:,}", 14, bold=True) / 2 + 3
-        for mx, my in spots:
-            box = (mx - half, my - 9, mx + half, my + 9)
-            if not any(_overlap(box, other) for other in taken):
-                taken.append(box)
-                numbers.append(
-                    f'<text x="{_number(mx)}" y="{_number(my)}" dy="0.35em" '
-                    f'text-anchor="middle" font-size="14" font-weight="700" '
-                    f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
-                    f'paint-order="stroke" stroke-linejoin="round">{count:,}</text>'
-                )
-                break
+        number = _link_number(count, spots, taken)
+        if number is not None:
+            numbers.append(number)
     lines.reverse()  # the thickest on top
-    discs: list[str] = []
-    for group in groups:
-        x, y, radius, angle = place[group.role]
-        label = role_label(group.role)
-        tooltip = f"{text(label)}: {group.people:,} people, nobody met {group.unmet:,}"
-        discs.append(
-            f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(radius)}" '
-            f'fill="{role_colour(group.role)}" stroke="#ffffff" stroke-width="2">'
-            f"<title>{tooltip}</title></circle>"
+    return lines, numbers
+
+
+def _role_link(
+    a: str, b: str, count: int, place: Mapping[str, _Place], *, width: float
+) -> tuple[str, list[tuple[float, float]]]:
+    """The line between roles ``a`` and ``b`` (a loop when they are the same), and the
+    spots where its number may go, best first."""
+    (xa, ya, ra, angle), (xb, yb, _, _) = place[a], place[b]
+    meetings = f"{count:,} meeting{'s' if count != 1 else ''}"
+    tooltip = f"<title>{text(role_label(a))} and {text(role_label(b))}: {meetings}</title>"
+    if a == b:
+        # A loop beside the disc, turned away from where its name is written.
+        turns = (angle - 0.9, angle + 0.9)
+        turn = min(turns, key=math.sin) if _label_below(angle) else max(turns, key=math.sin)
+        lx, ly = xa + (ra + 10) * math.cos(turn), ya + (ra + 10) * math.sin(turn)
+        loop = (
+            f'<circle cx="{_number(lx)}" cy="{_number(ly)}" r="13" fill="none" '
+            f'stroke="{EDGE_COLOUR}" stroke-width="{_number(min(width, 9))}" '
+            f'stroke-opacity="0.7">{tooltip}</circle>'
         )
-        if group.unmet:
-            discs.append(
-                _wedge(
-                    x,
-                    y,
-                    radius - 1,
-                    group.unmet / group.people,
-                    f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1.5"',
-                    f"<title>{tooltip}</title>",
-                )
+        return loop, [(lx + 26 * math.cos(turn), ly + 26 * math.sin(turn))]
+    line = (
+        f'<line x1="{_number(xa)}" y1="{_number(ya)}" x2="{_number(xb)}" '
+        f'y2="{_number(yb)}" stroke="{EDGE_COLOUR}" stroke-width="{_number(width)}" '
+        f'stroke-opacity="0.7" stroke-linecap="round">{tooltip}</line>'
+    )
+    return line, [(xa + (xb - xa) * t, ya + (yb - ya) * t) for t in (0.5, 0.4, 0.6, 0.3, 0.7)]
+
+
+def _link_number(
+    count: int,
+    spots: Sequence[tuple[float, float]],
+    taken: list[tuple[float, float, float, float]],
+) -> str | None:
+    """``count`` written at the first of ``spots`` where it clashes with nothing in
+    ``taken`` (its box is added there), or None when every spot is taken."""
+    half = text_width(f"{count:,}", 14, bold=True) / 2 + 3
+    for mx, my in spots:
+        box = (mx - half, my - 9, mx + half, my + 9)
+        if not any(_overlap(box, other) for other in taken):
+            taken.append(box)
+            return (
+                f'<text x="{_number(mx)}" y="{_number(my)}" dy="0.35em" '
+                f'text-anchor="middle" font-size="14" font-weight="700" '
+                f'fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+                f'paint-order="stroke" stroke-linejoin="round">{count:,}</text>'
             )
-        numbers.append(
-            f'<text x="{_number(x)}" y="{_number(label_top[group.role])}" text-anchor="middle" '
-            f'font-size="17" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
-            f'paint-order="stroke" stroke-linejoin="round"><tspan font-weight="700">'
-            f'{text(shorten(label, 18))}</tspan><tspan x="{_number(x)}" dy="1.15em" '
-            f'font-size="14">{group.people:,} people</tspan>'
-            f'<tspan x="{_number(x)}" dy="1.15em" font-size="14" '
-            f'fill="{UNMET_RING if group.unmet else MUTED_TEXT}">'
-            f"{group.unmet:,} met nobody</tspan></text>"
+    return None
+
+
+def _role_disc(group: RoleGroup, x: float, y: float, radius: float) -> list[str]:
+    """The role's disc, and the pale slice for the share of its people nobody met."""
+    label = text(role_label(group.role))
+    tooltip = f"{label}: {group.people:,} people, nobody met {group.unmet:,}"
+    parts = [
+        f'<circle cx="{_number(x)}" cy="{_number(y)}" r="{_number(radius)}" '
+        f'fill="{role_colour(group.role)}" stroke="#ffffff" stroke-width="2">'
+        f"<title>{tooltip}</title></circle>"
+    ]
+    if group.unmet:
+        parts.append(
+            _wedge(
+                x,
+                y,
+                radius - 1,
+                group.unmet / group.people,
+                f'fill="{UNMET_BACKGROUND}" stroke="{UNMET_RING}" stroke-width="1.5"',
+                f"<title>{tooltip}</title>",
+            )
         )
-    svg = _open(chart_id, ROLE_NETWORK_WIDTH, ROLE_NETWORK_HEIGHT, title, description)
-    return Svg("".join(svg + lines + discs + numbers + ["</svg>"]))
+    return parts
+
+
+def _role_name(group: RoleGroup, x: float, top: float) -> str:
+    """The role's name with its number of people and how many of them met nobody."""
+    label = role_label(group.role)
+    return (
+        f'<text x="{_number(x)}" y="{_number(top)}" text-anchor="middle" '
+        f'font-size="17" fill="{TEXT_COLOUR}" stroke="#ffffff" stroke-width="4" '
+        f'paint-order="stroke" stroke-linejoin="round"><tspan font-weight="700">'
+        f'{text(shorten(label, 18))}</tspan><tspan x="{_number(x)}" dy="1.15em" '
+        f'font-size="14">{group.people:,} people</tspan>'
+        f'<tspan x="{_number(x)}" dy="1.15em" font-size="14" '
+        f'fill="{UNMET_RING if group.unmet else MUTED_TEXT}">'
+        f"{group.unmet:,} met nobody</tspan></text>"
+    )
