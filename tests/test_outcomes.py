@@ -308,7 +308,7 @@ def test_before_answers_the_page_says_the_lines_are_ended_meetings(app, client, 
 
 
 def test_a_big_event_page_says_it_draws_roles(app, client, auth, harbour, monkeypatch):
-    monkeypatch.setattr(outcomes, "PEOPLE_LIMIT", 5)
+    monkeypatch.setattr(outcomes.figures, "PEOPLE_LIMIT", 5)  # where event_outcome reads it
     auth.login()
     page = client.get(f"/organizer/events/{harbour['event']}/outcome").get_data(as_text=True)
     assert "each circle is a role" in page
