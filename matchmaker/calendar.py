@@ -5,8 +5,8 @@ get bytes back that they can attach to mail, serve as a download or publish as a
 
 Times are kept as aware UTC instants and written in the event's own IANA time zone with a
 matching VTIMEZONE, so calendar apps show the wall-clock time of the venue. The VTIMEZONE is
-generated only for the years the calendar touches: a full 1970-2038 history would make every
-invite tens of kilobytes for no gain.
+generated (by :mod:`matchmaker.vtimezone`) only for the years the calendar touches: a full
+1970-2038 history would make every invite tens of kilobytes for no gain.
 """
 
 from __future__ import annotations
@@ -20,16 +20,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from urllib.parse import quote, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import (
-    Alarm,
-    Calendar,
-    Event,
-    Timezone,
-    TimezoneDaylight,
-    TimezoneStandard,
-    vDatetime,
-    vDuration,
-)
+from icalendar import Alarm, Calendar, Event, vDatetime, vDuration
+
+from .vtimezone import vtimezone_bytes
 
 PRODID = "-//matchmaker//matchmaker//EN"
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
@@ -177,7 +170,7 @@ def build_calendar(
     # are spliced in as bytes: an event's invites differ only in their VEVENT, and writing
     # the rest again for each of thousands of invites cost more than the VEVENTs themselves.
     zones = [
-        _vtimezone_bytes(tzid, first.year, last.year + 1)
+        vtimezone_bytes(tzid, first.year, last.year + 1)
         for tzid, (first, last) in sorted(_zone_spans(meetings).items())
     ]
     events = [_vevent_bytes(meeting, method=method, now=now) for meeting in meetings]
@@ -489,81 +482,6 @@ def _zone_spans(meetings: Sequence[CalendarMeeting]) -> dict[str, tuple[date, da
         first, last = spans.get(meeting.timezone, (start.date(), end.date()))
         spans[meeting.timezone] = (min(first, start.date()), max(last, end.date()))
     return spans
-
-
-@functools.lru_cache(maxsize=64)
-def _vtimezone_bytes(tzid: str, first_year: int, last_year: int) -> bytes:
-    """The serialised VTIMEZONE from the start of the first year to the end of the last.
-
-    Callers pass whole years, the first meeting's and the one after the last meeting's: that
-    keeps the component identical across messages about the same meetings (and so cacheable),
-    and the extra year covers a meeting moved later without a fresh zone.
-
-    Built here rather than with ``Timezone.from_tzid``: icalendar 7 samples the zone in
-    64-day strides and silently drops shorter periods, such as Morocco's Ramadan hour.
-    """
-    zone = ZoneInfo(tzid)
-    # A day early so that the local first of January is covered even at UTC+14.
-    begin = datetime(first_year, 1, 1, tzinfo=UTC) - timedelta(days=1)
-    stop = datetime(last_year + 1, 1, 2, tzinfo=UTC)
-    onsets: dict[tuple[timedelta, timedelta, str, bool], list[datetime]] = {}
-    state = _zone_state(zone, begin)
-    onsets[(state[0], *state)] = [_local(begin, state[0])]
-    for moment, before, after in _zone_changes(zone, begin, stop):
-        # RFC 5545 3.6.5: an onset is written in the local time in force before it.
-        onsets.setdefault((before[0], *after), []).append(_local(moment, before[0]))
-    vtimezone = Timezone()
-    vtimezone.add("tzid", tzid)
-    for (offset_from, offset_to, name, standard), starts in sorted(
-        onsets.items(), key=lambda item: item[1][0]
-    ):
-        observance = TimezoneStandard() if standard else TimezoneDaylight()
-        observance.add("dtstart", starts[0])
-        if starts[1:]:
-            observance.add("rdate", starts[1:])
-        observance.add("tzname", name)
-        observance.add("tzoffsetfrom", offset_from)
-        observance.add("tzoffsetto", offset_to)
-        vtimezone.add_component(observance)
-    return vtimezone.to_ical()
-
-
-_ZoneState = tuple[timedelta, str, bool]
-_SCAN_STEP = timedelta(hours=6)
-
-
-def _zone_state(zone: ZoneInfo, moment: datetime) -> _ZoneState:
-    local = moment.astimezone(zone)
-    return local.utcoffset() or timedelta(), local.tzname() or "", not local.dst()
-
-
-def _zone_changes(
-    zone: ZoneInfo, begin: datetime, stop: datetime
-) -> Iterable[tuple[datetime, _ZoneState, _ZoneState]]:
-    """Each UTC instant at which the zone's offset, name or kind changes, to the second.
-
-    Zones never change twice within six hours, so a scan at that step misses nothing and
-    bisection finds the exact instant.
-    """
-    moment, state = begin, _zone_state(zone, begin)
-    while moment < stop:
-        following = moment + _SCAN_STEP
-        new_state = _zone_state(zone, following)
-        if new_state != state:
-            low, high = moment, following
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                middle = middle.replace(microsecond=0)
-                if _zone_state(zone, middle) == state:
-                    low = middle
-                else:
-                    high = middle
-            yield high, state, new_state
-        moment, state = following, new_state
-
-
-def _local(moment: datetime, offset: timedelta) -> datetime:
-    return (moment + offset).replace(tzinfo=None)
 
 
 def _where(meeting: CalendarMeeting) -> str:

@@ -28,6 +28,7 @@ PURE = (
     "matchmaker.importing",
     "matchmaker.scheduling",
     "matchmaker.calendar",
+    "matchmaker.vtimezone",
     "matchmaker.choices",
     "matchmaker.events",
     "matchmaker.adapters",

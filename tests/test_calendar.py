@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from matchmaker import calendar as calendar_module
+from matchmaker import vtimezone
 from matchmaker.calendar import (
     PRODID,
     CalendarMeeting,
@@ -505,11 +506,11 @@ def test_cached_vtimezone_gives_the_same_bytes_as_a_fresh_one():
         make_meeting(3, timezone="UTC"),
         make_meeting(4, timezone="Africa/Casablanca"),
     ]
-    calendar_module._vtimezone_bytes.cache_clear()
+    vtimezone.vtimezone_bytes.cache_clear()
     cold = event_ics(meetings, name="All", now=STAMP)
     warm = event_ics(meetings, name="All", now=STAMP)
     assert warm == cold
-    assert calendar_module._vtimezone_bytes.cache_info().hits == 3
+    assert vtimezone.vtimezone_bytes.cache_info().hits == 3
     assert parse(cold).to_ical() == cold
     zones = [c["TZID"] for c in parse(cold).walk("VTIMEZONE")]
     assert zones == ["Africa/Casablanca", "America/New_York", "Europe/Helsinki"]
