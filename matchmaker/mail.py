@@ -226,53 +226,69 @@ def send_pending(
     sender = str(config.get("MAIL_DEFAULT_SENDER") or "matchmaker@localhost")
     envelope_from = parseaddr(sender)[1] or sender
     sent = failed = retry_later = 0
-    connection: smtplib.SMTP | None = None
-    # Once the server cannot be reached, the rest of the batch shares that error instead
-    # of each waiting for its own connection timeout.
-    unreachable: str | None = None
+    server = _Connection(config)
     try:
         for message_id, seen in due:
             if not _claim(session, message_id, seen, now):
                 continue
             attempts = seen + 1
             message = session.get_one(OutboxMessage, message_id)
-            permanent = False
             try:
                 email_message = build_message(message, sender, now=now)
             except (ValueError, TypeError, MessageError) as error:
                 # An address or header email cannot write: no retry will change that.
-                error_text, permanent = _describe(error), True
+                failure = _describe(error), True
             else:
-                if unreachable is None and connection is None:
-                    try:
-                        connection = _connect(config)
-                    except (smtplib.SMTPException, OSError) as error:
-                        unreachable = _describe(error)
-                if unreachable is not None:
-                    error_text = unreachable
-                else:
-                    assert connection is not None
-                    try:
-                        connection.send_message(
-                            email_message, from_addr=envelope_from, to_addrs=[message.to_email]
-                        )
-                    except (smtplib.SMTPException, OSError) as error:
-                        error_text, permanent = _describe(error), _is_permanent(error)
-                        if not _connection_survives(error):
-                            _close(connection)
-                            connection = None
-                    else:
-                        _record_sent(session, message, now)
-                        sent += 1
-                        continue
-            if _record_failure(session, message, attempts, error_text, permanent, now):
+                failure = server.send(email_message, envelope_from, message.to_email)
+            if failure is None:
+                _record_sent(session, message, now)
+                sent += 1
+            elif _record_failure(session, message, attempts, *failure, now):
                 failed += 1
             else:
                 retry_later += 1
     finally:
-        if connection is not None:
-            _quit(connection)
+        server.quit()
     return SendReport(sent=sent, failed=failed, retry_later=retry_later)
+
+
+class _Connection:
+    """One SMTP connection for a batch, opened when the first message is ready to go and
+    opened again after an error that closed it. Once the server cannot be reached, the rest
+    of the batch shares that error instead of each waiting for its own connection timeout.
+    """
+
+    def __init__(self, config: Mapping[str, Any]) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+        self.unreachable: str | None = None
+
+    def send(
+        self, email_message: EmailMessage, envelope_from: str, to_email: str
+    ) -> tuple[str, bool] | None:
+        """None when the server took the message; otherwise what went wrong and whether
+        that is permanent (no retry will change it)."""
+        if self.unreachable is None and self.smtp is None:
+            try:
+                self.smtp = _connect(self.config)
+            except (smtplib.SMTPException, OSError) as error:
+                self.unreachable = _describe(error)
+        if self.unreachable is not None:
+            return self.unreachable, False
+        assert self.smtp is not None
+        try:
+            self.smtp.send_message(email_message, from_addr=envelope_from, to_addrs=[to_email])
+        except (smtplib.SMTPException, OSError) as error:
+            failure = _describe(error), _is_permanent(error)
+            if not _connection_survives(error):
+                _close(self.smtp)
+                self.smtp = None
+            return failure
+        return None
+
+    def quit(self) -> None:
+        if self.smtp is not None:
+            _quit(self.smtp)
 
 
 def retry_failed(session: SessionLike, *, event_id: int | None = None) -> int:
