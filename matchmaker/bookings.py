@@ -266,19 +266,10 @@ def auto_schedule_event(
     """
     report = progress or (lambda share, message: None)
     report(0.0, "Reading suggestions and meetings…")
-    rows = db.session.scalars(
-        select(Suggestion).where(
-            Suggestion.event_id == event.id,
-            Suggestion.answer_low != Answer.DECLINED,
-            Suggestion.answer_high != Answer.DECLINED,
-        )
-    ).all()
-    if confirmed_only or event.scheduling_mode != SchedulingMode.SPEED_NETWORKING:
-        rows = [r for r in rows if r.confirmed]
+    rows = _pairs_to_schedule(event, confirmed_only=confirmed_only)
     meetings = _active_meetings(event)
     booked = {(m.low_id, m.high_id) for m in meetings}
     candidates = [r for r in rows if (r.low_id, r.high_id) not in booked]
-    by_pair = {(r.low_id, r.high_id): r for r in candidates}
     # Kept in a local so the identity map holds them: the invites read every meeting's
     # attendees, which then come from memory instead of one query each.
     attendees = db.session.scalars(select(Attendee).where(Attendee.event_id == event.id)).all()
@@ -293,15 +284,59 @@ def auto_schedule_event(
         factor *= again.get((row.low_id, row.high_id), 1.0)
         return scheduling.Pair(row.low_id, row.high_id, row.score * factor)
 
-    existing = _bookings(meetings, slots)
+    plan = _schedule_in_two_passes(
+        event, candidates, scheduling_pair, people, slots, _bookings(meetings, slots)
+    )
+    report(0.25, "Saving the meetings…")
+    created = _save_meetings(event, plan.bookings, candidates, slots, report)
+    unscheduled: dict[str, int] = {}
+    for item in plan.unscheduled:
+        unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
+    if len(candidates) < len(rows):
+        unscheduled["already_booked"] = len(rows) - len(candidates)
+    return AutoScheduleReport(
+        meetings=len(created),
+        attendees_covered=plan.attendees_covered,
+        attendees_coverable=plan.attendees_coverable,
+        total_score=round(sum(m.score for m in created), 3),
+        unscheduled=unscheduled,
+    )
+
+
+def _pairs_to_schedule(event: Event, *, confirmed_only: bool) -> Sequence[Suggestion]:
+    """The suggested pairs nobody declined; only the mutual yeses when people choose (not a
+    speed networking event) or when ``confirmed_only``."""
+    rows = db.session.scalars(
+        select(Suggestion).where(
+            Suggestion.event_id == event.id,
+            Suggestion.answer_low != Answer.DECLINED,
+            Suggestion.answer_high != Answer.DECLINED,
+        )
+    ).all()
+    if confirmed_only or event.scheduling_mode != SchedulingMode.SPEED_NETWORKING:
+        rows = [r for r in rows if r.confirmed]
+    return rows
+
+
+def _schedule_in_two_passes(
+    event: Event,
+    candidates: Sequence[Suggestion],
+    scheduling_pair: Callable[[Suggestion], scheduling.Pair],
+    people: Mapping[int, scheduling.Person],
+    slots: Sequence[scheduling.Slot],
+    existing: list[scheduling.Booking],
+) -> scheduling.ScheduleResult:
+    """Mutual yeses first, each person up to the event's meeting limit; then the other
+    pairs, around them, up to the limit less ``auto_schedule_reserve``. The result holds
+    both passes' new bookings and reasons, and the coverage after the last."""
     limit = event.max_meetings_per_attendee
     passes = [
         ([r for r in candidates if r.confirmed], limit),
         ([r for r in candidates if not r.confirmed], max(0, limit - event.auto_schedule_reserve)),
     ]
-    bookings: list[scheduling.Booking] = []
-    unscheduled: dict[str, int] = {}
-    covered = coverable = 0
+    plan = scheduling.ScheduleResult(
+        bookings=[], total_score=0.0, attendees_covered=0, attendees_coverable=0
+    )
     for pairs, cap in passes:
         if not pairs:
             continue
@@ -311,13 +346,26 @@ def auto_schedule_event(
             slots,
             event.table_names,
             cap,
-            existing=existing + bookings,
+            existing=existing + plan.bookings,
         )
-        bookings += result.bookings
-        covered, coverable = result.attendees_covered, max(coverable, result.attendees_coverable)
-        for item in result.unscheduled:
-            unscheduled[item.reason] = unscheduled.get(item.reason, 0) + 1
-    report(0.25, "Saving the meetings…")
+        plan.bookings += result.bookings
+        plan.total_score += result.total_score
+        plan.attendees_covered = result.attendees_covered
+        plan.attendees_coverable = max(plan.attendees_coverable, result.attendees_coverable)
+        plan.unscheduled += result.unscheduled
+    return plan
+
+
+def _save_meetings(
+    event: Event,
+    bookings: Sequence[scheduling.Booking],
+    candidates: Sequence[Suggestion],
+    slots: Sequence[scheduling.Slot],
+    report: Progress,
+) -> list[Meeting]:
+    """Store the new meetings, each with its pair's own score (not the weighted one the
+    scheduler ranked by), and queue their invitations."""
+    by_pair = {(r.low_id, r.high_id): r for r in candidates}
     created = []
     for booking in bookings:
         low, high = sorted((booking.a, booking.b))
@@ -331,15 +379,7 @@ def auto_schedule_event(
         if done % 500 == 0:
             report(0.4 + 0.55 * done / len(created), "Writing the invitations…")
         invites.queue_invites(meeting, "REQUEST")
-    if len(candidates) < len(rows):
-        unscheduled["already_booked"] = len(rows) - len(candidates)
-    return AutoScheduleReport(
-        meetings=len(created),
-        attendees_covered=covered,
-        attendees_coverable=coverable,
-        total_score=round(sum(m.score for m in created), 3),
-        unscheduled=unscheduled,
-    )
+    return created
 
 
 def cancel_meeting(meeting: Meeting, *, by: str) -> None:
