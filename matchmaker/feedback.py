@@ -22,6 +22,7 @@ What the answers change:
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -165,8 +166,20 @@ def _pair_met(meeting: Meeting) -> bool:
     return met is not None
 
 
-def answers_by_meeting(person: Attendee) -> dict[int, MeetingFeedback]:
-    """The person's own answers, by meeting id."""
+def any_ended(meetings: Iterable[Meeting], now: datetime | None = None) -> bool:
+    """Whether one of these meetings has ended: before then nobody can have answered about
+    them, so pages that already hold a person's meetings skip asking the database."""
+    now = now or utcnow()
+    return any(m.ends_at <= now for m in meetings)
+
+
+def answers_by_meeting(
+    person: Attendee, *, meetings: Sequence[Meeting] | None = None
+) -> dict[int, MeetingFeedback]:
+    """The person's own answers, by meeting id; ``meetings``, when the caller has the
+    person's meetings, spares the query while none has ended."""
+    if meetings is not None and not any_ended(meetings):
+        return {}
     rows = db.session.scalars(
         select(MeetingFeedback).where(MeetingFeedback.attendee_id == person.id)
     )
@@ -181,8 +194,16 @@ class Question:
     partner: Attendee
 
 
-def open_questions(person: Attendee, *, now: datetime | None = None) -> list[Question]:
-    """The person's meetings that have ended and that they have not answered, latest first."""
+def open_questions(
+    person: Attendee, *, now: datetime | None = None, meetings: Sequence[Meeting] | None = None
+) -> list[Question]:
+    """The person's meetings that have ended and that they have not answered, latest first.
+
+    ``meetings``: the person's confirmed meetings at this event when the caller already has
+    them; while none has ended there is nothing to ask and no query.
+    """
+    if meetings is not None and not any_ended(meetings, now):
+        return []
     answered = select(MeetingFeedback.meeting_id).where(MeetingFeedback.attendee_id == person.id)
     meetings = db.session.scalars(
         select(Meeting)

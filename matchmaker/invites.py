@@ -65,11 +65,10 @@ def calendar_meeting(meeting: Meeting, viewer: Attendee | None) -> calendar.Cale
     """
     event = meeting.event
     low, high = meeting.low, meeting.high
-    organizer = event.organizer
     if viewer is None:
         summary = f"{low.name} & {high.name} - {event.name}"
         description = ""
-        organizer_address = (organizer.name, organizer.email)
+        organizer_address = (event.organizer.name, event.organizer.email)
         attendees = [(low.name, low.email), (high.name, high.email)]
     else:
         partner = meeting.partner_of(viewer.id)

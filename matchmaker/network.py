@@ -17,7 +17,7 @@ At this event everyone met is listed, with contact details only where
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 from . import calendar, invites, mail, vcard
 from .choices import AttendeeStatus, MailStatus, MeetingOutcome, MeetingStatus
 from .extensions import db
-from .feedback import HelpCounts, help_counts
+from .feedback import HelpCounts, any_ended, help_counts
 from .models import (
     Attendee,
     Event,
@@ -128,9 +128,18 @@ def _organizer_has_other_events(person: Attendee) -> bool:
     )
 
 
-def network_of(person: Attendee, *, now: datetime | None = None) -> Network:
-    """The viewer's network, people met most recently first, in a fixed number of queries."""
+def network_of(
+    person: Attendee, *, now: datetime | None = None, meetings_here: Sequence[Meeting] | None = None
+) -> Network:
+    """The viewer's network, people met most recently first, in a fixed number of queries.
+
+    ``meetings_here``: the viewer's confirmed meetings at this event when the caller already
+    has them; someone with no record at another event and no meeting ended yet has met
+    nobody, which the page then learns without asking for meetings.
+    """
     records = {r.id: r for r in own_records(person)}
+    if len(records) == 1 and meetings_here is not None and not any_ended(meetings_here, now):
+        return Network([], HelpCounts(0, 0), 0)
     meetings = db.session.scalars(
         select(Meeting)
         .where(

@@ -409,3 +409,24 @@ def test_ones_own_answers_are_in_ones_data_download(app, met):
         5,
         "Great talk",
     )
+
+
+def test_pages_that_hold_the_meetings_ask_only_once_one_has_ended(app, met):
+    """Given the person's meetings, nothing is asked before one ends; afterwards the
+    answers are the same as without them."""
+    with app.app_context():
+        ana = db.session.get(Attendee, met["ana_id"])
+        meetings = bookings.attendee_meetings(ana)
+        upcoming = [m for m in meetings if m.id == met["later"]]
+        assert not feedback.any_ended(upcoming)
+        assert feedback.open_questions(ana, meetings=upcoming) == []
+        assert feedback.answers_by_meeting(ana, meetings=upcoming) == {}
+        assert feedback.any_ended(meetings)
+        asked = feedback.open_questions(ana, meetings=meetings)
+        assert [q.meeting.id for q in asked] == [met["done"]]
+        assert asked == feedback.open_questions(ana)
+        # A week later, the upcoming meeting has ended too and is asked about.
+        week_on = datetime.now(UTC) + timedelta(days=7)
+        assert feedback.any_ended(upcoming, week_on)
+        later = feedback.open_questions(ana, now=week_on, meetings=meetings)
+        assert {q.meeting.id for q in later} == {met["done"], met["later"]}

@@ -269,3 +269,25 @@ def test_email_reminders_need_mail_and_a_valid_choice(app, client, people):
     )
     with app.app_context():
         assert db.session.scalar(select(OutboxMessage.id)) is None
+
+
+def test_the_meetings_a_page_holds_spare_no_one_who_met_someone(app, people):
+    """Given the viewer's meetings here, the network skips its query only for someone with
+    no other event and nothing ended: Ana, with an earlier event, keeps everyone she met."""
+    with app.app_context():
+        from matchmaker import bookings, network
+
+        ana = db.session.get(Attendee, people["ana_id"])
+        assert network.network_of(ana, meetings_here=[]) == network.network_of(ana)
+        assert {c.key for c in network.network_of(ana, meetings_here=[]).connections} == {
+            "sara@example.com",
+            "ivan@example.com",
+        }
+        sara = db.session.get(Attendee, people["sara_id"])
+        here = bookings.attendee_meetings(sara)
+        assert [c.key for c in network.network_of(sara, meetings_here=here).connections] == [
+            "ana@example.com"
+        ]
+        before = PAST - timedelta(days=1)  # before any meeting ended: nobody met yet
+        assert network.network_of(sara, now=before, meetings_here=here).connections == []
+        assert network.network_of(sara, now=before).connections == []

@@ -18,11 +18,11 @@ from .forms import AnswerForm
 def suggestions(token: str):
     person = attendee_by_token(token)
     event = person.event
-    people = network.network_of(person)
+    meetings = bookings.attendee_meetings(person)
+    people = network.network_of(person, meetings_here=meetings)
     # People already met here are in "Meet again" and the network, not among the cards.
     met = {e.partner.id for c in people.connections for e in c.encounters if e.event.id == event.id}
     cards = [c for c in matches.cards_for(person) if c.partner.id not in met]
-    meetings = bookings.attendee_meetings(person)
     return render_template(
         "attendee/matches.html",
         event=event,
@@ -35,7 +35,7 @@ def suggestions(token: str):
         # Meetings booked for a pair, shown on its card (assigned ones in speed networking).
         booked={m.suggestion_id: m for m in meetings},
         form=AnswerForm(),
-        questions=feedback.open_questions(person),
+        questions=feedback.open_questions(person, meetings=meetings),
         follow_ups=network.follow_ups(person, people),
         met_before=network.met_before(person, [c.partner for c in cards], people),
     )

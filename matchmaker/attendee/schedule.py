@@ -171,8 +171,8 @@ def schedule(token: str):
         own_zone=_own_zone(person),
         feed_url=feed_url,
         webcal_url=webcal_url,
-        questions=feedback.open_questions(person),
-        answers=feedback.answers_by_meeting(person),
+        questions=feedback.open_questions(person, meetings=meetings),
+        answers=feedback.answers_by_meeting(person, meetings=meetings),
     )
 
 
