@@ -1,4 +1,5 @@
-"""The package's import graph: no cycles, and the pure modules stay free of Flask.
+"""The package's shape: no import cycles, the pure modules free of Flask, no module over
+600 lines, and the README's map of the package naming what is there.
 
 The graph comes from `scripts/draw_modules.py` (which also draws it for the README): every
 module under ``matchmaker/`` parsed with `ast`, relative imports resolved, imports inside
@@ -8,6 +9,7 @@ functions counted, ``from . import x`` read as importing the submodule ``x`` whe
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from collections import deque
 from pathlib import Path
@@ -228,3 +230,84 @@ def test_mermaid_drawing_has_every_layer_and_no_migrations():
     packages = draw_modules.mermaid(GRAPH, by_package=True)
     assert "matchmaker_matching_engine" not in packages
     assert 'matchmaker_matching["matching"]' in packages
+
+
+# -- sizes and the README's map --------------------------------------------------------------
+
+MODULE_LINES = 600
+#: One algorithm each, whose parts share state and read best together.
+LONG_MODULES = ("matchmaker/matching/kernels.py", "matchmaker/scheduling.py")
+
+
+def test_no_module_is_longer_than_600_lines():
+    too_long = []
+    for path in GRAPH.modules.values():
+        relative = path.relative_to(ROOT).as_posix()
+        if relative.startswith("matchmaker/migrations/") or relative in LONG_MODULES:
+            continue
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > MODULE_LINES:
+            too_long.append(f"{relative}: {lines} lines")
+    assert not too_long, (
+        f"modules over {MODULE_LINES} lines (split them into modules named for what they "
+        "hold):\n" + "\n".join(sorted(too_long))
+    )
+
+
+def readme_tree_names(readme: str) -> set[str]:
+    """The names at the top level of the ``matchmaker/`` tree in the README's "Where things
+    are" section: the first column of each line indented by two spaces (``foo.py``,
+    ``foo/``, or several separated by commas), not section labels (``-- services --``) or
+    a description's second line."""
+    section = readme.split("\n## Where things are\n", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"^```\n(matchmaker/\n.*?)^```", section, re.S | re.M)
+    assert block, "the Where things are section has no ``` block starting with matchmaker/"
+    names = set()
+    for line in block.group(1).splitlines()[1:]:
+        if not line.startswith("  ") or line.startswith(("   ", "  --")):
+            continue
+        first_column = re.split(r"\s{2,}", line.strip())[0]
+        names.update(name.strip() for name in first_column.split(","))
+    return names
+
+
+def top_level_names(package: Path) -> set[str]:
+    """The package's modules (``foo.py``) and subpackages (``foo/``, with an ``__init__``)."""
+    modules = {path.name for path in package.glob("*.py")}
+    return modules | {path.parent.name + "/" for path in package.glob("*/__init__.py")}
+
+
+def test_readme_tree_parser_on_a_hand_made_section():
+    readme = (
+        "# x\n\n## Where things are\n\n```mermaid\ngraph TD\n```\n\n```\n"
+        "matchmaker/\n"
+        "  __init__.py          create_app\n"
+        "  -- pure algorithms --\n"
+        "  matching/            who can help whom: vectors, engine (Matcher),\n"
+        "                       explain.py (reasons)\n"
+        "  demo.py, cli.py      the demo event; flask commands\n"
+        "  forms.py, templating.py, errors.py   form helpers (see auth/models.py)\n"
+        "templates/             base.html\n"
+        "```\n\n## Next\n\n```\nmatchmaker/\n  later.py   elsewhere\n```\n"
+    )
+    assert readme_tree_names(readme) == {
+        "__init__.py",
+        "matching/",
+        "demo.py",
+        "cli.py",
+        "forms.py",
+        "templating.py",
+        "errors.py",
+    }
+
+
+def test_readme_tree_names_every_top_level_module_and_nothing_else():
+    listed = readme_tree_names((ROOT / "README.md").read_text(encoding="utf-8"))
+    present = top_level_names(ROOT / "matchmaker")
+    missing, gone = sorted(present - listed), sorted(listed - present)
+    assert not missing and not gone, (
+        "README.md, Where things are: the matchmaker/ tree "
+        + (f"leaves out {', '.join(missing)}" if missing else "")
+        + ("; " if missing and gone else "")
+        + (f"names {', '.join(gone)}, which matchmaker/ does not hold" if gone else "")
+    )
