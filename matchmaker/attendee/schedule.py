@@ -165,9 +165,13 @@ def schedule(token: str):
         person=person,
         agenda=_agenda(person, meetings),
         pending=pending,
-        allowances=bookings.meeting_allowances(
-            person.event, [person.id, *(p.partner.id for p in pending)]
-        ),
+        # The person's own allowance counts the meetings already loaded; partners' in a query.
+        allowances={
+            person.id: bookings.MeetingAllowance(
+                len(meetings), person.event.max_meetings_per_attendee
+            ),
+            **bookings.meeting_allowances(person.event, [p.partner.id for p in pending]),
+        },
         own_zone=_own_zone(person),
         feed_url=feed_url,
         webcal_url=webcal_url,
