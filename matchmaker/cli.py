@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -271,14 +272,25 @@ def _safe_filename(email: str) -> str:
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once the queue is empty.")
+@click.option(
+    "--nice",
+    "niceness",
+    type=click.IntRange(0, 19),
+    default=10,
+    show_default=True,
+    help="Lower the CPU priority of this worker and its jobs by this much (0 keeps it), so "
+    "that web processes on the same machine answer pages first while a job runs.",
+)
 @with_appcontext
-def worker_command(burst: bool) -> None:
+def worker_command(burst: bool, niceness: int) -> None:
     """Run queued jobs and mail from Redis (REDIS_URL); start as many as you like."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not job_queue.is_configured(app):
         raise click.ClickException(
             "REDIS_URL is not set: without it the web process runs jobs itself"
         )
+    if niceness:
+        os.nice(niceness)
     job_queue.work(app, burst=burst, on_call_killed=jobs.call_killed)
 
 

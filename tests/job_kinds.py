@@ -24,7 +24,7 @@ def nap(event_id: int, params: dict, progress: jobs.Progress) -> dict:
     deadline = time.monotonic() + float(params.get("seconds", 0))
     while time.monotonic() < deadline:
         time.sleep(0.02)
-    return {"pid": os.getpid()}
+    return {"pid": os.getpid(), "niceness": os.nice(0)}
 
 
 @jobs.task(BROKEN)

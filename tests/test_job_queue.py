@@ -319,3 +319,37 @@ def test_mail_retries_wait_in_the_queue_scheduler(app, event_id, smtp_server, mo
         assert scheduled.get_job_ids() == [mail.RETRY_CALL_ID]
         at = scheduled.get_scheduled_time(mail.RETRY_CALL_ID)
         assert abs((at - later).total_seconds()) < 1
+
+
+@pytest.mark.parametrize(("arguments", "lowered_by"), [((), 10), (("--nice", "3"), 3)])
+def test_a_worker_runs_its_jobs_at_a_lower_cpu_priority_than_the_web(
+    app, database_url, event_id, tmp_path, arguments, lowered_by
+):
+    """Pages come first on a machine shared with web processes: a worker lowers its own
+    priority (by 10 unless told otherwise), and the jobs it runs inherit it."""
+    with app.app_context():
+        job_id = jobs.start(event_id, NAP, {"runs_file": str(tmp_path / "runs.txt")}).id
+    worker = subprocess.run(
+        [sys.executable, str(QUEUE_WORKER), "--burst", *arguments],
+        env=worker_env(app, database_url),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert worker.returncode == 0, worker.stdout + worker.stderr
+    with app.app_context():
+        job = db.session.get(Job, job_id)
+        assert job.status == "done", worker.stdout + worker.stderr
+        assert job.figures["niceness"] == min(os.nice(0) + lowered_by, 19)
+
+
+def test_a_worker_refuses_a_priority_outside_0_to_19(app, database_url):
+    worker = subprocess.run(
+        [sys.executable, str(QUEUE_WORKER), "--burst", "--nice", "25"],
+        env=worker_env(app, database_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert worker.returncode == 2
+    assert "--nice" in worker.stderr and "0<=x<=19" in worker.stderr
