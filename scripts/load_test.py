@@ -28,7 +28,11 @@ or requests. The script
       the event's meeting limit, and no request may have failed;
    d. the attendee pages of (a) again while the event's matching job runs in a
       ``flask worker`` process on a throwaway Redis (target: p99 < 150 ms), with how long
-      the job took and whether it ran for the whole phase.
+      the job took and whether it ran for the whole phase;
+   f. the stack's floor: the same gunicorn, database and client serving the smallest pages
+      at the attendee pages' addresses, one indexed query and a two-line template, then a
+      plain "hello" without the database: the most any attendee page can reach on the
+      machine.
 
 ``--compare-ref REF`` then serves the package as it was at git revision REF (extracted with
 ``git archive`` into a temporary folder) on the same database and runs the same phases
@@ -38,7 +42,7 @@ Nothing else should run on the machine meanwhile: the figures are the machine's 
 the code's.
 
     .venv/bin/python scripts/load_test.py [--database-url URL] [--seconds 30]
-        [--phases abcd] [--compare-ref REF]
+        [--phases abcdf] [--compare-ref REF]
 """
 
 from __future__ import annotations
@@ -297,8 +301,15 @@ def event_facts(app) -> EventFacts | None:  # noqa: ANN001
 
 
 @contextmanager
-def gunicorn(database_url: str, folder: Path, *, code: Path | None = None) -> Iterator[str]:
-    """``gunicorn --workers 2`` on a free loopback port; ``code`` serves another checkout."""
+def gunicorn(
+    database_url: str,
+    folder: Path,
+    *,
+    code: Path | None = None,
+    app: str = "matchmaker:create_app()",
+) -> Iterator[str]:
+    """``gunicorn --workers 2`` on a free loopback port; ``code`` serves another checkout
+    (or, with ``app``, another WSGI app found in that folder)."""
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -320,7 +331,7 @@ def gunicorn(database_url: str, folder: Path, *, code: Path | None = None) -> It
         "2",
         "--chdir",
         str(code or ROOT),
-        "matchmaker:create_app()",
+        app,
     ]
     # Started from the code's folder: gunicorn puts its working directory first on the path.
     server = subprocess.Popen(
@@ -447,6 +458,47 @@ def pages_while_matching(
         finally:
             app.config["REDIS_URL"] = ""
     return pages
+
+
+FLOOR_APP = """\"\"\"The smallest pages this stack serves: one indexed query and a two-line
+template, or no database at all; at the same addresses as the attendee pages.\"\"\"
+
+import os
+
+from flask import Flask, abort, render_template_string
+from sqlalchemy import create_engine, text
+
+app = Flask(__name__)
+engine = create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+PAGE = "<!doctype html><title>{{ name }}</title>\\n<h1>{{ name }}</h1><p>{{ organization }}</p>"
+QUERY = text("SELECT name, organization FROM attendee WHERE access_token = :token")
+
+
+@app.route("/me/<token>/<page>")
+def one_query(token, page):
+    with engine.connect() as connection:
+        row = connection.execute(QUERY, {"token": token}).first()
+    if row is None:
+        abort(404)
+    return render_template_string(PAGE, name=row.name, organization=row.organization)
+
+
+hello = Flask("hello")
+hello.add_url_rule("/me/<token>/<page>", "hello", lambda token, page: "hello")
+"""
+
+
+def stack_floor(facts: EventFacts, args: argparse.Namespace, folder: Path, url: str) -> None:
+    """Phase (f): what the same gunicorn, database and client give for the smallest pages,
+    with nothing of matchmaker in them: the ceiling any attendee page can reach here."""
+    code = folder / "floor"
+    code.mkdir(exist_ok=True)
+    (code / "floor_app.py").write_text(FLOOR_APP)
+    for app, label in (("floor_app:app", "one indexed query and a two-line template"),
+                       ("floor_app:hello", "a plain \"hello\", no database")):  # fmt: skip
+        with gunicorn(url, folder, code=code, app=app) as base:
+            pages = asyncio.run(attendee_pages(base, facts.tokens, args.seconds, args.connections))
+        log(f"    {label}: {pages.line()}")
 
 
 # -- measuring -------------------------------------------------------------------------------
@@ -877,6 +929,12 @@ def measure(
         during = pages_while_matching(app, base, facts, args, folder, url)
         log(f"    {during.line()}")
         results["d"] = during
+    if "f" in args.phases and label == "this checkout":
+        log(
+            f"==> the stack's floor: (f) the smallest pages in the same gunicorn, "
+            f"{args.connections} connections, {args.seconds:g} s each"
+        )
+        stack_floor(facts, args, folder, url)
     return results
 
 
@@ -896,7 +954,7 @@ def main() -> None:
         "--grid-connections", type=int, default=2, help="organizers reading the grid at once"
     )
     parser.add_argument("--compare-ref", default="", help="also measure this git revision")
-    parser.add_argument("--phases", default="abcd", help="which of the phases a-d to run")
+    parser.add_argument("--phases", default="abcdf", help="which of the phases a-f to run")
     args = parser.parse_args()
     try:
         import aiohttp  # noqa: F401
