@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TypeAlias
@@ -219,15 +220,19 @@ def book_earliest(
     max_meetings: int,
     *,
     within: Collection[int] | None = None,
+    tables_taken: Mapping[int, AbstractSet[str]] | None = None,
 ) -> Booking | None:
     """Book the earliest slot both have free, with a table when they meet in person.
 
     Returns None when the pair cannot meet: incompatible modes, already booked, a meeting limit
     reached, or no common free slot (with a free table when they need one). `within` limits
-    the search to these slot indexes.
+    the search to these slot indexes. `tables_taken` (slot index -> table names in use)
+    adds to the tables the bookings hold: a caller can then pass only the pair's own
+    bookings and look up a slot's tables when the search reaches it.
     """
     names = _table_list(tables)
-    for slot, table in _options(pair, people, slots, names, bookings, max_meetings):
+    options = _options(pair, people, slots, names, bookings, max_meetings, tables_taken)
+    for slot, table in options:
         if within is None or slot.index in within:
             return Booking(pair.a, pair.b, slot.index, table, pair.score)
     return None
@@ -240,6 +245,7 @@ def _options(
     tables: list[str],
     bookings: Iterable[Booking],
     max_meetings: int,
+    tables_taken: Mapping[int, AbstractSet[str]] | None = None,
 ) -> Iterable[tuple[Slot, str | None]]:
     _check_pair(pair, people)
     person_a, person_b = people[pair.a], people[pair.b]
@@ -267,6 +273,8 @@ def _options(
         if slot.index in busy[pair.a] or slot.index in busy[pair.b]:
             continue
         taken = used_tables.get(slot.index, set())
+        if tables_taken is not None and mode != "virtual":
+            taken = taken | tables_taken[slot.index]
         table = next((name for name in tables if name not in taken), None)
         if mode == "in_person" and table is None:
             continue

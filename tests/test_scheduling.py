@@ -198,6 +198,51 @@ def test_book_earliest_mode_rules(
     else:
         assert booking is not None
         assert (booking.slot, booking.table) == (expected_slot, expected_table)
+
+
+class _CountedLookups(dict):
+    """Tables in use per slot that remember which slots were asked for."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.asked: list[int] = []
+
+    def __getitem__(self, index: int):  # noqa: ANN204
+        self.asked.append(index)
+        return self.get(index, frozenset())
+
+
+@pytest.mark.parametrize(
+    ("mode_a", "mode_b", "expected_slot", "expected_table"),
+    [
+        ("in_person", "in_person", 1, "T2"),
+        ("in_person", "either", 1, "T2"),
+        ("either", "either", 0, None),
+        ("virtual", "virtual", 0, None),
+        ("in_person", "virtual", None, None),
+    ],
+)
+def test_tables_looked_up_slot_by_slot_book_as_the_bookings_would(
+    mode_a: str, mode_b: str, expected_slot: int | None, expected_table: str | None
+) -> None:
+    """The same choices as the mode rules above with the other people's tables given per slot
+    instead of as bookings; the search asks only for the slots it reaches, and online pairs
+    for none."""
+    slots = build_slots([session(2)], 30)
+    people = {"ana": Person(mode_a), "ben": Person(mode_b)} | everyone("w", "x", "y", "z")
+    tables = _CountedLookups({0: frozenset({"T1", "T2"}), 1: frozenset({"T1"})})
+    booking = book_earliest(
+        Pair("ana", "ben"), people, slots, ["T1", "T2"], [], 3, tables_taken=tables
+    )
+    if expected_slot is None:
+        assert booking is None
+    else:
+        assert booking is not None
+        assert (booking.slot, booking.table) == (expected_slot, expected_table)
+    if "virtual" in (mode_a, mode_b):
+        assert tables.asked == []
+    elif expected_slot is not None:
+        assert tables.asked == list(range(expected_slot + 1))
         assert booking.mode == ("virtual" if expected_table is None else "in_person")
 
 
@@ -572,12 +617,17 @@ def test_scarce_tables_go_to_those_who_can_only_meet_in_person() -> None:
     # One table, one slot. By score ana (in person) would meet cy (flexible) at the table,
     # but cy can meet dan online, and ben (in person) needs that table to meet anyone.
     slots = one_slot_sessions(1)
-    people = {"ana": Person("in_person"), "ben": Person("in_person"), "cy": Person("either"),
-              "dan": Person("virtual")}
+    people = {
+        "ana": Person("in_person"),
+        "ben": Person("in_person"),
+        "cy": Person("either"),
+        "dan": Person("virtual"),
+    }
     pairs = [Pair("ana", "cy", 0.9), Pair("ana", "ben", 0.5), Pair("cy", "dan", 0.4)]
     result = auto_schedule(pairs, people, slots, 1, max_meetings=1)
     assert {(b.a, b.b, b.table) for b in result.bookings} == {
-        ("ana", "ben", "Table 1"), ("cy", "dan", None)
+        ("ana", "ben", "Table 1"),
+        ("cy", "dan", None),
     }
     assert result.attendees_covered == 4
 
