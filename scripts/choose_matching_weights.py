@@ -9,8 +9,9 @@ HR@10 reaches `TARGET_HR` and its tail HR@10 stays above every plain baseline's 
 first. Among qualifying combinations the best HR@10 is reported; none may qualify.
 
 Grid names in capitals are constants of `matching.vectors` (BM25 saturation ``K1``, length
-normalisation ``LENGTH_NORM``, the prior's ``DEMAND_EXPONENT`` and ``BREADTH_WEIGHT``); the
-others are `MatchSettings` fields (``reciprocity``, ``shared_weight``, ``prior_exponent``).
+normalisation ``LENGTH_NORM``, the offers' ``POSITION_DECAY``, the prior's ``DEMAND_EXPONENT``
+and ``BREADTH_WEIGHT``); the others are `MatchSettings` fields (``reciprocity``,
+``shared_weight``, ``prior_exponent``).
 ``--sweep`` moves one weight at a time away from the shipped defaults instead. The track
 record is left out: it belongs to weights learnt from answers. Not a test; run by hand
 (about ten seconds per combination):
@@ -55,6 +56,7 @@ SWEEP = {
     "BREADTH_WEIGHT": [0.0, 0.5, 1.0, 2.0],
     "K1": [0.3, 1.2, 2.0],
     "LENGTH_NORM": [0.1, 0.3],
+    "POSITION_DECAY": [0.1, 0.25, 0.5],
 }
 SETTINGS_FIELDS = frozenset(f.name for f in dataclasses.fields(MatchSettings))
 

@@ -158,6 +158,19 @@ def test_helping_with_more_is_not_punished() -> None:
     assert score(result, 1, 3) >= 0.9 * score(result, 1, 2)
 
 
+def test_offer_order_counts_only_with_a_position_decay(monkeypatch: pytest.MonkeyPatch) -> None:
+    from matchmaker.matching import vectors
+
+    me = Profile(1, looking_for=("pricing",))
+    lists_it_last = Profile(2, can_help_with=("sales", "hiring", "pricing"))
+    lists_it_first = Profile(3, can_help_with=("pricing", "sales", "hiring"))
+    people = [me, lists_it_last, lists_it_first]
+    shipped = suggest_partners(people)
+    assert score(shipped, 1, 2) == score(shipped, 1, 3)  # the same offers in another order
+    monkeypatch.setattr(vectors, "POSITION_DECAY", 0.5)
+    assert ids(suggest_partners(people), 1) == [3, 2]  # listed last still suggested
+
+
 def test_scores_are_within_bounds_and_help_ranks_above_interests() -> None:
     result = suggest_partners(synthetic_profiles(150, seed=3))
     for suggestions in result.suggestions.values():

@@ -26,6 +26,13 @@ from .types import Profile
 
 #: BM25 saturation: the second offer that mentions a need adds less than the first.
 K1 = 0.6
+#: Weight of an offer by its place in the list: the phrase at 0-based position i counts
+#: ``1 / (1 + i) ** POSITION_DECAY`` in the term frequency. 0: order is not used. On the
+#: Stack Exchange development sites, where offers come most frequent first, favouring the
+#: first ones lowered pooled HR@10 from 0.436 to 0.425 at 0.1, 0.415 at 0.25 (four sites
+#: down, one level), 0.388 at 0.5 and 0.306 at 1 (all five down): the first offers are the
+#: broad topics, the specific ones come later.
+POSITION_DECAY = 0.0
 #: BM25 length normalisation. None: someone who can help with more is never punished for
 #: listing more (on the Stack Exchange development sites 0 also ranked best: 0.3 cost 2 points
 #: of HR@10).
@@ -150,17 +157,19 @@ class Vocabulary:
         """(offer, need, interest) rows of one person: term ids and weights.
 
         Offers hold BM25's saturated term frequency (1 for a term written once by someone
-        with an average-length list, up to ``K1 + 1`` for a term written many times); needs hold
+        with an average-length list, up to ``K1 + 1`` for a term written many times; each
+        offer counts by its `POSITION_DECAY` weight, 1 by default); needs hold
         each term's share of the person's total need specificity (they sum to 1), so that
         ``help(a -> b) = offers[a] . needs[b]`` is the specificity-weighted part of b's needs
         that a covers; interests are L2-normalised idf weights, so shared interests are a
         cosine.
         """
         idf = self.idf
-        counts: dict[int, int] = {}
-        for _, terms in person.offers:
+        counts: dict[int, float] = {}
+        for i, (_, terms) in enumerate(person.offers):
+            weight = 1.0 / (1 + i) ** POSITION_DECAY
             for t in terms:
-                counts[t] = counts.get(t, 0) + 1
+                counts[t] = counts.get(t, 0.0) + weight
         length = sum(counts.values())
         scale = K1 * (1 - LENGTH_NORM + LENGTH_NORM * length / self._avg_offer_len)
         offer = (list(counts), [tf * (K1 + 1) / (tf + scale) for tf in counts.values()])
