@@ -26,7 +26,7 @@ from .adapters import scheduling_person
 from .choices import Answer, FollowUps, MeetingStatus, SchedulingMode
 from .events import render_virtual_link
 from .extensions import db
-from .models import Attendee, Event, Job, Meeting, MeetingSeat, Suggestion
+from .models import Attendee, Event, Job, Meeting, MeetingSeat, Suggestion, utcnow
 
 RETRIES = 5
 SCHEDULING = "scheduling"  # the job kind of an auto-schedule
@@ -210,6 +210,7 @@ def book_confirmed(row: Suggestion, *, within: set[int] | None = None) -> Meetin
             event.max_meetings_per_attendee,
             within=within,
             tables_taken=_TablesTakenBySlot(event, slots),
+            not_before=utcnow(),
         )
         if booking is None:
             return None
@@ -249,6 +250,7 @@ def free_slots_for(row: Suggestion) -> list[scheduling.Slot]:
         event.table_names,
         _bookings_for_pair(event, row.low_id, row.high_id, slots),
         event.max_meetings_per_attendee,
+        not_before=utcnow(),
     )
 
 
@@ -381,6 +383,7 @@ def _schedule_in_two_passes(
             event.table_names,
             cap,
             existing=existing + plan.bookings,
+            not_before=utcnow(),  # a slot under way or over takes no new meeting
         )
         plan.bookings += result.bookings
         plan.total_score += result.total_score

@@ -200,15 +200,17 @@ def common_free_slots(
     tables: int | Sequence[str],
     bookings: Iterable[Booking],
     max_meetings: int,
+    *,
+    not_before: datetime | None = None,
 ) -> list[Slot]:
-    """The slots, earliest first, in which the pair could still meet, so they can pick one.
+    """The slots, earliest first, in which the pair could still meet, so they can pick one;
+    none that starts before `not_before` (a slot already under way is gone).
 
     Book the chosen one with `book_earliest(..., within={slot.index})`.
     """
-    return [
-        slot
-        for slot, _ in _options(pair, people, slots, _table_list(tables), bookings, max_meetings)
-    ]
+    names = _table_list(tables)
+    options = _options(pair, people, slots, names, bookings, max_meetings, not_before=not_before)
+    return [slot for slot, _ in options]
 
 
 def book_earliest(
@@ -221,17 +223,21 @@ def book_earliest(
     *,
     within: Collection[int] | None = None,
     tables_taken: Mapping[int, AbstractSet[str]] | None = None,
+    not_before: datetime | None = None,
 ) -> Booking | None:
     """Book the earliest slot both have free, with a table when they meet in person.
 
     Returns None when the pair cannot meet: incompatible modes, already booked, a meeting limit
     reached, or no common free slot (with a free table when they need one). `within` limits
-    the search to these slot indexes. `tables_taken` (slot index -> table names in use)
-    adds to the tables the bookings hold: a caller can then pass only the pair's own
-    bookings and look up a slot's tables when the search reaches it.
+    the search to these slot indexes, `not_before` to slots that start at or after that
+    moment (the bookings in earlier slots still count). `tables_taken` (slot index -> table
+    names in use) adds to the tables the bookings hold: a caller can then pass only the
+    pair's own bookings and look up a slot's tables when the search reaches it.
     """
     names = _table_list(tables)
-    options = _options(pair, people, slots, names, bookings, max_meetings, tables_taken)
+    options = _options(
+        pair, people, slots, names, bookings, max_meetings, tables_taken, not_before=not_before
+    )
     for slot, table in options:
         if within is None or slot.index in within:
             return Booking(pair.a, pair.b, slot.index, table, pair.score)
@@ -246,6 +252,8 @@ def _options(
     bookings: Iterable[Booking],
     max_meetings: int,
     tables_taken: Mapping[int, AbstractSet[str]] | None = None,
+    *,
+    not_before: datetime | None = None,
 ) -> Iterable[tuple[Slot, str | None]]:
     _check_pair(pair, people)
     person_a, person_b = people[pair.a], people[pair.b]
@@ -268,6 +276,8 @@ def _options(
     if max(counts.values()) >= max_meetings:
         return
     for slot in sorted(slots, key=lambda slot: (slot.start, slot.index)):
+        if not_before is not None and slot.start < not_before:
+            continue
         if not (_available(person_a, slot) and _available(person_b, slot)):
             continue
         if slot.index in busy[pair.a] or slot.index in busy[pair.b]:
@@ -1008,6 +1018,7 @@ def auto_schedule(
     max_consecutive: int | None = 3,
     *,
     rounds: int = 3,
+    not_before: datetime | None = None,
 ) -> ScheduleResult:
     """Schedule the whole event, e.g. for speed networking, maximising the total score.
 
@@ -1018,7 +1029,8 @@ def auto_schedule(
     does) and by moving meetings or trading cheaper ones. Existing bookings stay as they are.
     No one gets more than `max_consecutive` meetings back to back within a session (None
     lifts the rule); a session boundary is a break. A pair listed twice is scheduled once,
-    with its first score. `rounds` bounds the repair passes.
+    with its first score. `rounds` bounds the repair passes. Slots that start before
+    `not_before` take no new meeting (the existing ones in them still count).
     """
     if max_meetings < 0:
         raise ValueError("max_meetings must not be negative")
@@ -1028,8 +1040,11 @@ def auto_schedule(
     ordered = sorted(slots, key=lambda slot: (slot.start, slot.index))
     position = {who: p for p, who in enumerate(people)}
     taken = _taken_by(existing, position, ordered, names)
+    open_slots = sum(
+        1 << s for s, slot in enumerate(ordered) if not_before is None or slot.start >= not_before
+    )
     engine = _Engine(
-        _availability(people.values(), ordered),
+        [mask & open_slots for mask in _availability(people.values(), ordered)],
         taken.busy,
         taken.deg,
         max_meetings,

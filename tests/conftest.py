@@ -173,7 +173,7 @@ def make_organizer(email: str = "org@example.com", password: str = "correct hors
 
 
 def make_event(organizer: Organizer, slug: str = "test-event", **overrides) -> Event:  # noqa: ANN003
-    start = datetime(2026, 12, 10, 7, 0, tzinfo=UTC)
+    start = datetime(2037, 12, 10, 7, 0, tzinfo=UTC)
     values = {
         "name": "Test Event",
         "slug": slug,

@@ -23,7 +23,7 @@ from matchmaker.models import (
     Suggestion,
 )
 
-START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+START = datetime(2037, 12, 10, 8, 0, tzinfo=UTC)
 
 
 def setup_event(tables=("Table 1",), minutes=15, sessions=((0, 60),), **overrides):
@@ -414,3 +414,49 @@ def test_a_scheduling_job_stuck_for_half_an_hour_counts_as_failed(app, monkeypat
         db.session.refresh(recent)
         assert stuck.status == "failed" and "stopped without finishing" in stuck.message
         assert recent.status == "running"  # a matching run is not this module's to judge
+
+
+def _event_under_way(app):  # noqa: ANN001, ANN202
+    """A session that started 50 minutes ago and runs 70 more, in 15-minute slots: slots 0-3
+    are over or under way, slots 4-7 are still to come."""
+    began = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=50)
+    return make_event(
+        make_organizer(),
+        starts_at=began - timedelta(hours=1),
+        ends_at=began + timedelta(hours=3),
+        table_names=["Table 1"],
+        meeting_minutes=15,
+        buffer_minutes=0,
+        sessions=[NetworkingSession(starts_at=began, ends_at=began + timedelta(minutes=120))],
+    )
+
+
+def test_a_yes_during_the_event_books_a_slot_still_to_come(app):
+    """Two people who say yes after lunch meet in the afternoon, not in the morning's slots."""
+    with app.app_context():
+        event = _event_under_way(app)
+        ana, ivan = make_attendee(event, "ana@x.org"), make_attendee(event, "ivan@y.org")
+        row = confirmed(event, ana, ivan)
+        slots = bookings.event_slots(event)
+        assert [s.index for s in bookings.free_slots_for(row)] == [4, 5, 6, 7]
+        meeting = bookings.book_confirmed(row)
+        db.session.commit()
+        assert meeting is not None and meeting.starts_at == slots[4].start
+        assert meeting.starts_at > datetime.now(UTC)
+        # A slot under way cannot be picked either.
+        olli, sara = make_attendee(event, "olli@x.org"), make_attendee(event, "sara@y.org")
+        assert bookings.book_confirmed(confirmed(event, olli, sara), within={3}) is None
+
+
+def test_auto_schedule_during_the_event_fills_only_slots_still_to_come(app):
+    with app.app_context():
+        event = _event_under_way(app)
+        event.scheduling_mode, event.auto_schedule_reserve = "speed_networking", 0
+        people = [make_attendee(event, f"p{n}@x{n}.org") for n in range(6)]
+        for n in range(0, 6, 2):
+            confirmed(event, people[n], people[n + 1])
+        bookings.auto_schedule_event(event)
+        db.session.commit()
+        booked = bookings.event_meetings(event)
+        assert len(booked) == 3
+        assert all(m.starts_at > datetime.now(UTC) for m in booked)

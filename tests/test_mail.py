@@ -55,7 +55,7 @@ def event(app: Flask) -> Iterator[Event]:
 
 
 def calendar_meeting(**changes) -> CalendarMeeting:  # noqa: ANN003
-    start = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
+    start = datetime(2037, 12, 10, 9, 0, tzinfo=UTC)
     values = {
         "uid": meeting_uid(7, "matchmaker.example.org"),
         "start": start,

@@ -27,10 +27,10 @@ EVENT_FORM = {
     "description": "1:1s",
     "timezone": "Europe/Helsinki",
     "venue": "Maria 01",
-    "start": "2026-12-10T09:00",
-    "end": "2026-12-10T17:00",
+    "start": "2037-12-10T09:00",
+    "end": "2037-12-10T17:00",
     "sessions-0-name": "Morning",
-    "sessions-0-day": "2026-12-10",
+    "sessions-0-day": "2037-12-10",
     "sessions-0-start": "10:00",
     "sessions-0-end": "12:00",
     "sessions-1-name": "",
@@ -63,9 +63,9 @@ def test_create_event_stores_utc_sessions_and_tables(client, app, signed_in):
     with app.app_context():
         event = db.session.scalar(db.select(Event))
         assert event.slug == "nordic-founders-day"
-        assert event.starts_at.isoformat() == "2026-12-10T07:00:00+00:00"
+        assert event.starts_at.isoformat() == "2037-12-10T07:00:00+00:00"
         assert [s.name for s in event.sessions] == ["Morning"]
-        assert event.sessions[0].starts_at.isoformat() == "2026-12-10T08:00:00+00:00"
+        assert event.sessions[0].starts_at.isoformat() == "2037-12-10T08:00:00+00:00"
         assert len(event.table_names) == 12
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Nordic Founders Day" in page and "Morning" in page
@@ -75,10 +75,10 @@ def test_create_event_stores_utc_sessions_and_tables(client, app, signed_in):
     ("change", "message"),
     [
         ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
-        ({"end": "2026-12-10T08:00"}, "must end after it starts"),
+        ({"end": "2037-12-10T08:00"}, "must end after it starts"),
         ({"meeting_minutes": "3"}, "between 5 and 120"),
         ({"meeting_minutes": "200"}, "between 5 and 120"),
-        ({"sessions-0-day": "2026-12-11"}, "between the event&#39;s start and end"),
+        ({"sessions-0-day": "2037-12-11"}, "between the event&#39;s start and end"),
         ({"sessions-0-end": ""}, "needs a date, a start and an end"),
         ({"slug": "Bad Slug!"}, "lowercase letters"),
         ({"name": ""}, "This field is required"),
@@ -328,7 +328,7 @@ def test_pages_cannot_be_framed_by_other_sites(client, app):
 
 TWO_SESSIONS = EVENT_FORM | {
     "sessions-1-name": "Afternoon",
-    "sessions-1-day": "2026-12-10",
+    "sessions-1-day": "2037-12-10",
     "sessions-1-start": "14:00",
     "sessions-1-end": "16:00",
 }

@@ -19,7 +19,7 @@ from matchmaker.extensions import db
 from matchmaker.models import Attendee, Event, Meeting, NetworkingSession
 from matchmaker.scheduling import Slot, build_slots
 
-START = datetime(2026, 12, 10, 8, 0, tzinfo=UTC)
+START = datetime(2037, 12, 10, 8, 0, tzinfo=UTC)
 QUARTER = timedelta(minutes=15)
 
 

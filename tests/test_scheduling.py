@@ -656,3 +656,25 @@ def test_no_meetings_allowed() -> None:
     result = auto_schedule([Pair("ana", "ben", 1.0)], everyone("ana", "ben"), slots, 1, 0)
     assert result.bookings == []
     assert [u.reason for u in result.unscheduled] == ["meeting_limit"]
+
+
+def test_slots_before_a_moment_take_no_new_meeting_but_their_meetings_still_count() -> None:
+    slots = build_slots([session(4)], 30)  # four slots
+    people = everyone("ana", "ben", "cy")
+    earlier = [Booking("ana", "cy", 0, None)]
+    opens = slots[2].start
+    assert (
+        book_earliest(Pair("ana", "ben"), people, slots, 0, earlier, 3, not_before=opens).slot == 2
+    )
+    assert [
+        s.index
+        for s in common_free_slots(Pair("ana", "ben"), people, slots, 0, [], 3, not_before=opens)
+    ] == [2, 3]
+    # Ana's meeting in slot 0 counts toward her limit even though slot 0 is past.
+    assert book_earliest(Pair("ana", "ben"), people, slots, 0, earlier, 1, not_before=opens) is None
+    result = auto_schedule(
+        [Pair("ana", "ben", 1.0)], people, slots, 0, 3, earlier, not_before=opens
+    )
+    assert [b.slot for b in result.bookings] == [2]
+    closed = auto_schedule([Pair("ana", "ben", 1.0)], people, slots, 0, 3, not_before=slots[3].end)
+    assert closed.bookings == []
