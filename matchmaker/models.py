@@ -188,6 +188,16 @@ class Event(db.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= utcnow()
+
+    @property
+    def takes_registrations(self) -> bool:
+        """The organizer's switch, and only until the event ends: nobody signs up for a
+        day that is over."""
+        return self.registration_open and not self.has_ended
+
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.zone)
 

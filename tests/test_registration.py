@@ -7,7 +7,14 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import import_through_web, make_attendee, make_event, make_organizer, post_form
+from conftest import (
+    csrf_from,
+    import_through_web,
+    make_attendee,
+    make_event,
+    make_organizer,
+    post_form,
+)
 from sqlalchemy import func, select
 
 from matchmaker import mail
@@ -216,3 +223,33 @@ def test_expired_or_wrong_confirmation_links_say_what_to_do(client, app, event_i
     expired = client.get(confirm_path)
     assert expired.status_code == 404 and "Send me a new link" in expired.text
     assert client.get("/e/test-event/confirm/" + "x" * 200).status_code == 404
+
+
+def test_an_event_that_has_ended_takes_no_registration(client, app, auth, event_id):
+    """The organizer left registration on, but the day is over: the public page says so,
+    a sign-up posted anyway saves nothing, and the front page no longer lists the event."""
+    from datetime import UTC, datetime, timedelta
+
+    assert "Test Event" in client.get("/").get_data(as_text=True)
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        event.starts_at = datetime.now(UTC) - timedelta(days=2)
+        event.ends_at = datetime.now(UTC) - timedelta(days=2) + timedelta(hours=8)
+        for session in event.sessions:
+            session.starts_at -= timedelta(days=3650)
+            session.ends_at -= timedelta(days=3650)
+        db.session.commit()
+    page = client.get("/e/test-event").get_data(as_text=True)
+    assert "This event has ended, so registration is closed." in page
+    assert 'name="email"' not in page
+    token = csrf_from(client.get("/e/test-event/link").get_data(as_text=True))
+    response = client.post("/e/test-event", data=PROFILE | {"email": GUEST, "csrf_token": token})
+    assert response.status_code == 200
+    assert "registration is closed" in response.get_data(as_text=True)
+    with app.app_context():
+        assert person() is None
+    assert "Test Event" not in client.get("/").get_data(as_text=True)
+    auth.login()
+    organizer_page = client.get(f"/organizer/events/{event_id}").get_data(as_text=True)
+    assert "Registration is <strong>closed</strong> (the event has ended)." in organizer_page
+    assert "Ended" in client.get("/organizer/").get_data(as_text=True)

@@ -24,7 +24,7 @@ def _public_event(slug: str) -> Event:
 @bp.route("/e/<slug>", methods=["GET", "POST"])
 def event_page(slug: str):
     event = _public_event(slug)
-    form = RegistrationForm(sessions=event.sessions) if event.registration_open else None
+    form = RegistrationForm(sessions=event.sessions) if event.takes_registrations else None
     if request.method == "GET" and form is not None:
         form.sessions.data = [s.id for s in event.sessions]
     if form is not None and form.validate_on_submit():

@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .. import job_queue
 from ..extensions import db
-from ..models import Event
+from ..models import Event, utcnow
 
 bp = Blueprint("main", __name__)
 
@@ -17,7 +17,7 @@ bp = Blueprint("main", __name__)
 def index():
     open_events = db.session.scalars(
         db.select(Event)
-        .where(Event.registration_open.is_(True))
+        .where(Event.registration_open.is_(True), Event.ends_at > utcnow())
         .order_by(Event.starts_at)
         .limit(12)
     ).all()
