@@ -253,3 +253,13 @@ def test_an_event_that_has_ended_takes_no_registration(client, app, auth, event_
     organizer_page = client.get(f"/organizer/events/{event_id}").get_data(as_text=True)
     assert "Registration is <strong>closed</strong> (the event has ended)." in organizer_page
     assert "Ended" in client.get("/organizer/").get_data(as_text=True)
+
+
+def test_a_guest_who_does_not_say_what_they_are_is_asked_to(client, app, event_id):
+    """No role is picked for anyone: the form starts on "Choose one…" and asks again."""
+    page = client.get("/e/test-event").get_data(as_text=True)
+    assert '<option value="">Choose one…</option>' in page
+    response = register(client, role="")
+    assert "Choose what describes you best, or “Other”." in response.get_data(as_text=True)
+    with app.app_context():
+        assert person() is None

@@ -51,7 +51,12 @@ class ProfileForm(FlaskForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     organization = StringField("Organization", validators=[Optional(), Length(max=200)])
     job_title = StringField("Job title", validators=[Optional(), Length(max=200)])
-    role = SelectField("I am a…", choices=options(ROLES.items()), validators=[DataRequired()])
+    # No role is chosen for someone: one picked by default would count them as what they are not.
+    role = SelectField(
+        "I am a…",
+        choices=options([("", "Choose one…"), *ROLES.items()]),
+        validators=[DataRequired(message="Choose what describes you best, or “Other”.")],
+    )
     bio = TextAreaField("A few words about you", validators=[Optional(), Length(max=2000)])
     can_help_with = TextAreaField(
         "I can help with", validators=[PhraseList()], description=PHRASE_HELP

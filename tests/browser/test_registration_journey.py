@@ -69,6 +69,7 @@ def test_register_confirm_by_email_and_see_no_emails_until_both_said_yes(
     page.goto(f"{live_server}/e/test-event")
     page.get_by_label("Name", exact=True).fill("Gina Guest")
     page.get_by_label("Email", exact=True).fill(GUEST)
+    page.get_by_label("I am a…").select_option(label="Founder")
     page.get_by_label("I can help with").fill("pricing, go-to-market")
     page.get_by_label("I'm looking for").fill("seed funding")
     page.get_by_label("Share my email and links with the people I agree to meet").check()
