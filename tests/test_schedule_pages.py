@@ -454,6 +454,10 @@ def test_auto_schedule_books_meetings_that_break_no_rule(app, client, auth):
     )
     html = response.get_data(as_text=True)
     assert "new meetings" in html and "of the 5 attendees who could meet" in html
+    # Each reason with its count first, and the limit itself where the limit stopped pairs.
+    said = page_text(response)
+    assert "Not scheduled: 1 pair: one meets only in person, the other only online" in said
+    assert re.search(r"\d+ pairs?: one of them already has the most meetings allowed \(3\)", said)
     with app.app_context():
         event = db.session.get(Event, event_id)
         meetings = bookings.event_meetings(event)

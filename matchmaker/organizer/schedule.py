@@ -124,7 +124,7 @@ def schedule(event_id: int):
         mail_configured=mail.is_configured(current_app.config),
         form=ConfirmForm(),
         run=run,
-        run_summary=_run_summary(run) if run and run.status == JobStatus.DONE else "",
+        run_summary=_run_summary(run, event) if run and run.status == JobStatus.DONE else "",
     )
 
 
@@ -169,7 +169,7 @@ def auto_schedule(event_id: int):
         return back
     run = bookings.start_auto_schedule(event)
     if run.status == JobStatus.DONE:
-        flash(_run_summary(run), "success" if run.figures.get("meetings") else "info")
+        flash(_run_summary(run, event), "success" if run.figures.get("meetings") else "info")
     elif run.status == JobStatus.FAILED:
         flash(run.message, "danger")
     return back
@@ -181,7 +181,7 @@ def schedule_status(event_id: int):
     return job_status(_scheduling_run(event))
 
 
-def _run_summary(run: Job) -> str:
+def _run_summary(run: Job, event: Event) -> str:
     """What a finished auto-schedule job did, in a sentence or three."""
     figures = run.figures
     count = figures.get("meetings", 0)
@@ -191,7 +191,8 @@ def _run_summary(run: Job) -> str:
         "attendees who could meet someone now have at least one meeting."
     )
     left = [
-        f"{UNSCHEDULED_REASONS.get(reason, reason).lower()} ({_pairs(count)})"
+        f"{_pairs(count)}: {UNSCHEDULED_REASONS.get(reason, reason).lower()}"
+        + (f" ({event.max_meetings_per_attendee})" if reason == "meeting_limit" else "")
         for reason, count in sorted((figures.get("unscheduled") or {}).items())
         if reason != "already_booked"
     ]
