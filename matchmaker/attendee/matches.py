@@ -62,7 +62,9 @@ def answer(token: str, suggestion_id: int):
         flash(f"You and {partner.name} already both want to meet; see My schedule.", "info")
     else:
         flash(*_yes_notice(person, partner, outcome.confirmed, outcome.meeting))
-    return redirect(url_for("attendee.suggestions", token=token))
+    # Back to the card just answered, not the top of a long list (a declined card is gone,
+    # and the page then opens at the top, where the notice is).
+    return redirect(url_for("attendee.suggestions", token=token, _anchor=f"s{suggestion_id}"))
 
 
 def _meetings(count: int) -> str:

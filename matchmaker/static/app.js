@@ -114,3 +114,19 @@
   choices.forEach(function (choice) { choice.addEventListener("change", update); });
   update();
 })();
+
+// Back from answering a suggestion, the page opens at that card: the notice about the
+// answer moves from the top of the page to just above the card, where the person looks.
+(function () {
+  "use strict";
+  var id = decodeURIComponent(location.hash.slice(1));
+  var target = id && document.getElementById(id);
+  var card = target && target.closest("article");
+  var notes = document.querySelectorAll("main > .alert[role=status]");
+  if (!card || !notes.length) return;
+  notes.forEach(function (note) {
+    note.classList.add("m-2", "mb-0");
+    card.insertBefore(note, card.firstChild);
+  });
+  card.scrollIntoView({ block: "start" });
+})();
