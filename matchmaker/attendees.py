@@ -151,6 +151,7 @@ class EventStats:
     attendees: int
     with_profile: int
     by_role: dict[str, int]
+    awaiting_approval: int = 0  # public registrations the organizer has still to approve
 
 
 def event_stats(event: Event) -> EventStats:
@@ -166,7 +167,14 @@ def event_stats(event: Event) -> EventStats:
         select(Attendee.can_help_with, Attendee.looking_for).where(Attendee.event_id == event.id)
     ).all()
     with_profile = sum(1 for helps, needs in lists if helps or needs)
-    return EventStats(attendees=total, with_profile=with_profile, by_role=by_role)
+    awaiting = db.session.scalar(
+        select(func.count()).where(
+            Attendee.event_id == event.id, Attendee.status == AttendeeStatus.AWAITING_APPROVAL
+        )
+    )
+    return EventStats(
+        attendees=total, with_profile=with_profile, by_role=by_role, awaiting_approval=awaiting or 0
+    )
 
 
 def phrase_suggestions(event: Event, limit: int = 300) -> dict[str, list[str]]:

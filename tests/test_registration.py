@@ -48,6 +48,11 @@ def register(client, email: str = GUEST, **changes):  # noqa: ANN201, ANN003
     return post_form(client, "/e/test-event", data, follow_redirects=True)
 
 
+def words(response) -> str:  # noqa: ANN001
+    """A page's text without its tags, spaces folded."""
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
 def person(email: str = GUEST) -> Attendee | None:
     return db.session.scalar(select(Attendee).where(Attendee.email == email))
 
@@ -83,6 +88,12 @@ def test_without_mail_a_registration_waits_for_the_organizer(client, app, auth, 
     assert token not in page.text
     assert client.get(f"/me/{token}").status_code == 404  # no link works before approval
     auth.login()
+    # The event page says so, and leads to the list where the approving is done.
+    overview = words(client.get(f"/organizer/events/{event_id}"))
+    assert "1 person registered on the public page and waits for your approval" in overview
+    assert f"/organizer/events/{event_id}/attendees#awaiting-title" in client.get(
+        f"/organizer/events/{event_id}"
+    ).get_data(as_text=True)
     listing = client.get(f"/organizer/events/{event_id}/attendees")
     assert "Waiting for your approval (1)" in listing.text
     with app.app_context():
@@ -96,6 +107,7 @@ def test_without_mail_a_registration_waits_for_the_organizer(client, app, auth, 
     with app.app_context():
         assert person().status == AttendeeStatus.ACTIVE
     assert client.get(f"/me/{token}").status_code == 200
+    assert "waits for your approval" not in words(client.get(f"/organizer/events/{event_id}"))
 
 
 def test_with_mail_the_link_is_emailed_and_shown_only_after_confirming(
