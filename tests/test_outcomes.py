@@ -322,8 +322,21 @@ def test_an_empty_event_page(app, client, auth):
     page = client.get(f"/organizer/events/{event_id}/outcome").get_data(as_text=True)
     assert "No attendees yet." in page
     assert "No meeting has ended yet." in page
-    assert "No networking sessions with meetings yet." in page
+    assert page.count("No answers about usefulness yet.") == 2  # by role, by session
     assert len(svgs(page)) == 0
+
+
+def test_before_any_meeting_nobody_is_listed_as_unmet(app, client, auth):
+    """Registered people whose meetings are still to come are not "nobody met them"."""
+    with app.app_context():
+        event = make_event(make_organizer())  # in the future
+        make_attendee(event, "ana@example.com", name="Ana Silva")
+        make_attendee(event, "ivan@example.com", name="Ivan Berg")
+        event_id = event.id
+    auth.login()
+    page = client.get(f"/organizer/events/{event_id}/outcome").get_data(as_text=True)
+    assert "No meeting has ended yet." in page
+    assert "Nobody met them" not in page and "Ana Silva" not in page
 
 
 def test_hostile_names_are_escaped_in_the_page_and_the_pictures(app, client, auth, harbour):
