@@ -7,6 +7,7 @@ The same lifecycle on Redis with real worker processes is in test_job_queue.py.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import timedelta
 from types import SimpleNamespace
@@ -38,7 +39,7 @@ def test_a_job_runs_inline_and_is_logged_in_one_line(app, event_id, tmp_path, ca
         assert (job.status, job.attempts, job.figures) == (
             "done",
             1,
-            {"pid": runs(tmp_path / "runs.txt")[0]},
+            {"pid": runs(tmp_path / "runs.txt")[0], "niceness": os.nice(0)},  # in this process
         )
     lines = [r.getMessage() for r in caplog.records if r.name == "matchmaker.jobs"]
     assert len(lines) == 1
