@@ -296,3 +296,36 @@ def test_after_deleting_every_event_listing_still_works(app, client, auth, peopl
     base = f"/organizer/events/{people['event_id']}"
     for path in ("", "/attendees", "/matching", "/schedule", "/schedule/calendar.ics"):
         assert client.get(base + path).status_code == 200, path
+
+
+def test_the_organizer_removes_an_attendee_as_they_could_themselves(app, client, auth, people):
+    """A cancelled guest: the organizer's page asks first, naming whose meetings go; then the
+    person, their meetings and their link are gone, and their partners are told."""
+    auth.login()
+    base = f"/organizer/events/{people['event_id']}/attendees/{people['ana']}"
+    assert "Remove Ana Silva from the event" in client.get(base).get_data(as_text=True)
+    page = client.get(f"{base}/remove").get_data(as_text=True)
+    assert "Ivan Berg" in page and "Olga Wu" in page and "Paul Roy" not in page
+    assert client.post(f"{base}/remove").status_code == 400  # without the form's token
+    with app.app_context():
+        assert db.session.get(Attendee, people["ana"]) is not None
+    done = post_form(client, f"{base}/remove", {}, follow_redirects=True)
+    assert "Ana Silva is removed from the event; 2 meetings cancelled, partners told." in (
+        done.get_data(as_text=True)
+    )
+    assert client.get(f"/me/{people['tokens']['ana']}").status_code == 404
+    with app.app_context():
+        assert db.session.get(Attendee, people["ana"]) is None
+        told = {m.to_email for m in db.session.scalars(select(OutboxMessage))}
+        assert {"ivan@y.org", "olga@z.org"} <= told
+    assert client.get(base).status_code == 404
+
+
+def test_another_organizer_cannot_remove_an_attendee(app, client, auth, people):
+    with app.app_context():
+        make_organizer("other@example.com")
+    auth.login("other@example.com")
+    base = f"/organizer/events/{people['event_id']}/attendees/{people['ana']}"
+    assert client.get(f"{base}/remove").status_code == 404
+    with app.app_context():
+        assert db.session.get(Attendee, people["ana"]) is not None

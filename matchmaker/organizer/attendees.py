@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
-from .. import feedback, registration
+from .. import feedback, personal_data, registration
 from .. import suggestions as matches
 from ..choices import AttendeeStatus
 from ..exports import csv_response
@@ -74,6 +74,25 @@ def attendee(event_id: int, attendee_id: int):
     )
 
 
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/remove", methods=["GET", "POST"])
+def remove_attendee(event_id: int, attendee_id: int):
+    """Take someone off the event (a cancelled guest, a duplicate), as they could themselves:
+    their meetings are cancelled and their partners told, the rest of their data goes."""
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        name, cancelled = person.name, len(personal_data.meetings_to_cancel(person))
+        personal_data.delete_attendee(person)
+        told = f"; {cancelled} meeting{'s' if cancelled != 1 else ''} cancelled, partners told"
+        flash(f"{name} is removed from the event{told if cancelled else ''}.", "success")
+        return redirect(url_for("organizer.attendees", event_id=event.id))
+    partners = [m.partner_of(person.id).name for m in personal_data.meetings_to_cancel(person)]
+    return render_template(
+        "organizer/attendee_remove.html", event=event, person=person, form=form, partners=partners
+    )
+
+
 @bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/revoke", methods=["POST"])
 def revoke_link(event_id: int, attendee_id: int):
     event = own_event(event_id)
@@ -99,4 +118,3 @@ def links_csv(event_id: int):
         for name, email, org, token in rows
     )
     return csv_response(f"{event.slug}-attendee-links.csv", header, body)
-
