@@ -7,6 +7,7 @@ and investors each bring things others look for, giving matching real work to do
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -279,7 +280,9 @@ def demo_people(seed: int = 2026) -> list[DemoPerson]:
             )
             needs = rng.sample(template["needs"], k=min(len(template["needs"]), rng.randint(1, 3)))
             interests = rng.sample(INTERESTS, k=rng.randint(2, 4))
-            local = name.lower().replace(" ", ".").encode("ascii", "ignore").decode()
+            # "Chloé Andersen" -> "chloe.andersen": accents dropped, not the letters.
+            plain = unicodedata.normalize("NFKD", name.lower().replace(" ", "."))
+            local = plain.encode("ascii", "ignore").decode()
             people.append(
                 DemoPerson(
                     name=name,

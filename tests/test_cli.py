@@ -37,6 +37,10 @@ def test_demo_people_are_varied_and_complementary():
     needs = {phrase for p in people for phrase in p.looking_for}
     assert len(offers & needs) >= 8  # plenty of offers meet someone's need
     assert demo_people() == demo_people()  # deterministic
+    # Emails keep every letter of the name, accents dropped ("Chloé" -> "chloe").
+    for p in people:
+        local = p.email.split("@")[0]
+        assert local.isascii() and len(local) == len(p.name), (p.name, p.email)
 
 
 @pytest.fixture

@@ -289,3 +289,10 @@ def test_templates_have_no_inline_styles_or_scripts():
                 f"{path.relative_to(templates)}: {m.group(0)}" for m in pattern.finditer(text)
             ]
     assert found == []
+
+
+def test_pages_name_their_own_icon_so_browsers_do_not_ask_for_a_missing_one(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    with client.get("/static/favicon.svg") as icon:
+        assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
