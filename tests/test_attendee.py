@@ -295,3 +295,30 @@ def test_a_yes_that_confirms_a_match_beyond_the_limit_says_why_nothing_was_booke
     )
     page = _say_yes(client, tokens["Eve"], rows["Ben"])
     assert "You and Ben already both want to meet" in page
+
+
+def test_after_the_event_a_mutual_yes_keeps_in_touch_without_a_meeting(client, app):
+    """Meetings cannot be booked into a day that is over: the page says the event is over,
+    and a mutual yes is a match with no meeting and no talk of limits."""
+    from past_meetings import past_event
+
+    with app.app_context():
+        event = past_event(make_organizer(), "spring-meetup", max_meetings_per_attendee=1)
+        ana = make_attendee(event, "ana@x.org", name="Ana", consent_share_contact=True)
+        ben = make_attendee(event, "ben@y.org", name="Ben", consent_share_contact=True)
+        low, high = sorted((ana.id, ben.id))
+        row = Suggestion(event_id=event.id, low_id=low, high_id=high, score=0.5, rank_low=1,
+                         rank_high=1)  # fmt: skip
+        db.session.add(row)
+        db.session.commit()
+        tokens, row_id = {"Ana": ana.access_token, "Ben": ben.access_token}, row.id
+    page = client.get(f"/me/{tokens['Ana']}/matches").get_data(as_text=True)
+    assert "The event is over." in page and "meetings left" not in page
+    assert "Noted. If Ben says yes too, you will both see it here." in _say_yes(
+        client, tokens["Ana"], row_id
+    )
+    page = _say_yes(client, tokens["Ben"], row_id)
+    assert "a match: you and Ana both want to stay in touch." in page
+    assert "mailto:ana@x.org" in page  # both agreed to share
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count()).select_from(Meeting)) == 0

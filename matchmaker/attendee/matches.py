@@ -89,6 +89,15 @@ def _yes_notice(
             f"Your meeting is booked for {when} ({place}); see My schedule.",
             "success",
         )
+    if event.has_ended:  # no meeting can be booked any more: meetings and limits are moot
+        if confirmed:
+            return (
+                f"It's a match: you and {partner.name} both want to stay in touch. The event "
+                "is over, so no meeting was booked; their card shows their contact details if "
+                "they chose to share them.",
+                "success",
+            )
+        return f"Noted. If {partner.name} says yes too, you will both see it here.", "success"
     allowances = bookings.meeting_allowances(event, [person.id, partner.id])
     mine, theirs = allowances[person.id], allowances[partner.id]
     full = f"Your meetings are full: you have {_meetings(mine.booked)}, the most this event allows"
