@@ -297,6 +297,16 @@ def event_facts(app) -> EventFacts | None:  # noqa: ANN001
         )
 
 
+def stop(process: subprocess.Popen, *, seconds: float) -> None:
+    """Ask a server to stop (SIGTERM), and kill it if it has not within ``seconds``."""
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 # -- gunicorn --------------------------------------------------------------------------------
 
 
@@ -352,12 +362,7 @@ def gunicorn(
             sys.exit("gunicorn did not start within a minute")
         yield base
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, seconds=30)
         logfile.close()
 
 
@@ -408,12 +413,7 @@ def queue_worker(database_url: str, redis_url: str, folder: Path) -> Iterator[No
     try:
         yield
     finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+        stop(worker, seconds=60)
         logfile.close()
 
 
