@@ -10,12 +10,13 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from email_validator import EmailNotValidError
 from sqlalchemy import Table, func, insert, select, update
 
 from .adapters import IMPORTED_FIELDS, record_values
 from .choices import AttendeeStatus
 from .extensions import db
-from .importing import AttendeeRecord
+from .importing import AttendeeRecord, normalize_email
 from .models import Attendee, Event, new_access_token, utcnow
 from .registration import drop_held_registrations
 
@@ -197,3 +198,31 @@ def phrase_suggestions(event: Event, limit: int = 300) -> dict[str, list[str]]:
         "skills": [spelling[p] for p, _ in skills.most_common(limit)],
         "interests": [spelling[p] for p, _ in counters["interests"].most_common(limit)],
     }
+
+
+class DetailsRefused(ValueError):
+    """An organizer's correction that cannot be saved; the message says why, in words."""
+
+
+def update_details(
+    person: Attendee, *, name: str, email: str, organization: str, job_title: str, role: str
+) -> None:
+    """The organizer corrects who someone is (a typo in a name, a changed address); the
+    caller commits. The email is normalised as imports normalise it, and must not be
+    another attendee's of the event: emails tell people apart on every re-import."""
+    try:
+        address = normalize_email(email)
+    except EmailNotValidError as error:
+        raise DetailsRefused(f"“{email}” is not an email address: {error}") from error
+    taken = db.session.scalar(
+        select(Attendee.name).where(
+            Attendee.event_id == person.event_id,
+            Attendee.email == address,
+            Attendee.id != person.id,
+        )
+    )
+    if taken is not None:
+        raise DetailsRefused(f"{taken} already has {address} at this event.")
+    person.name, person.email = name.strip(), address
+    person.organization, person.job_title = organization.strip(), job_title.strip()
+    person.role = role

@@ -329,3 +329,52 @@ def test_another_organizer_cannot_remove_an_attendee(app, client, auth, people):
     assert client.get(f"{base}/remove").status_code == 404
     with app.app_context():
         assert db.session.get(Attendee, people["ana"]) is not None
+
+
+def test_the_organizer_corrects_an_attendees_name_email_and_role(app, client, auth, people):
+    auth.login()
+    base = f"/organizer/events/{people['event_id']}/attendees/{people['ana']}"
+    assert "Edit name, email and role" in client.get(base).get_data(as_text=True)
+    form = client.get(f"{base}/edit").get_data(as_text=True)
+    assert 'value="ana@x.org"' in form and 'value="Ana Silva"' in form
+    details = {"name": "Ana Silva-Berg", "email": " Ana.Silva@X.org ", "organization": "Acme",
+               "job_title": "CTO", "role": "founder"}  # fmt: skip
+    done = post_form(client, f"{base}/edit", details, follow_redirects=True)
+    assert "Ana Silva-Berg&#39;s details are saved." in done.get_data(as_text=True)
+    with app.app_context():
+        ana = db.session.get(Attendee, people["ana"])
+        assert (ana.name, ana.email, ana.job_title, ana.role) == (
+            "Ana Silva-Berg", "ana.silva@x.org", "CTO", "founder"
+        )  # fmt: skip
+        assert ana.can_help_with == ["React"]  # her own profile is untouched
+
+
+@pytest.mark.parametrize(
+    ("changes", "says"),
+    [
+        ({"email": "ivan@y.org"}, "Ivan Berg already has ivan@y.org at this event."),
+        ({"email": "IVAN@Y.ORG"}, "Ivan Berg already has ivan@y.org at this event."),
+        ({"email": "not-an-address"}, "Invalid email address."),
+        ({"name": ""}, "This field is required."),
+        ({"role": "wizard"}, "Not a valid choice."),
+    ],
+)
+def test_a_correction_that_cannot_be_saved_says_why_and_changes_nothing(
+    app, client, auth, people, changes, says
+):
+    auth.login()
+    base = f"/organizer/events/{people['event_id']}/attendees/{people['ana']}/edit"
+    details = {"name": "Ana", "email": "ana@x.org", "role": "founder"} | changes
+    page = post_form(client, base, details).get_data(as_text=True)
+    assert says in page
+    with app.app_context():
+        ana = db.session.get(Attendee, people["ana"])
+        assert (ana.name, ana.email) == ("Ana Silva", "ana@x.org")
+
+
+def test_another_organizer_cannot_edit_an_attendee(app, client, auth, people):
+    with app.app_context():
+        make_organizer("other@example.com")
+    auth.login("other@example.com")
+    base = f"/organizer/events/{people['event_id']}/attendees/{people['ana']}"
+    assert client.get(f"{base}/edit").status_code == 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 
+from .. import attendees as attendee_service
 from .. import feedback, personal_data, registration
 from .. import suggestions as matches
 from ..choices import AttendeeStatus
@@ -12,7 +13,7 @@ from ..exports import csv_response
 from ..extensions import db
 from ..models import Attendee
 from . import bp, own_attendee, own_event
-from .forms import ConfirmForm
+from .forms import AttendeeDetailsForm, ConfirmForm
 
 
 @bp.route("/events/<int:event_id>/attendees")
@@ -72,6 +73,34 @@ def attendee(event_id: int, attendee_id: int):
         no_show_reporters=feedback.distinct_reporters(reports),
         no_show_rule=feedback.NO_SHOW_REPORTERS,
     )
+
+
+@bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/edit", methods=["GET", "POST"])
+def edit_attendee(event_id: int, attendee_id: int):
+    """Correct who someone is: name, email, organization, job title, role. What they can
+    help with and look for stays theirs, on their own profile page."""
+    event = own_event(event_id)
+    person = own_attendee(event, attendee_id)
+    form = AttendeeDetailsForm(obj=person)
+    if form.validate_on_submit():
+        try:
+            attendee_service.update_details(
+                person,
+                name=form.name.data,
+                email=form.email.data,
+                organization=form.organization.data or "",
+                job_title=form.job_title.data or "",
+                role=form.role.data,
+            )
+        except attendee_service.DetailsRefused as refused:
+            db.session.rollback()
+            form.email.errors.append(str(refused))
+        else:
+            db.session.commit()
+            matches.refresh_and_commit(event)  # a new role may change who may meet whom
+            flash(f"{person.name}'s details are saved.", "success")
+            return redirect(url_for("organizer.attendee", event_id=event.id, attendee_id=person.id))
+    return render_template("organizer/attendee_edit.html", event=event, person=person, form=form)
 
 
 @bp.route("/events/<int:event_id>/attendees/<int:attendee_id>/remove", methods=["GET", "POST"])

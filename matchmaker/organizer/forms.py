@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    EmailField,
     FieldList,
     Form,
     FormField,
@@ -21,6 +22,7 @@ from wtforms import (
 from wtforms.validators import (
     URL,
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -31,7 +33,7 @@ from wtforms.validators import (
 
 from ..choices import FOLLOW_UPS, ROLES, SCHEDULING_MODES, FollowUps, SchedulingMode
 from ..events import SLUG_RE
-from ..forms import options, timezone_options
+from ..forms import options, strip, timezone_options
 from ..matching.roles import EVERYONE, PRESETS
 
 
@@ -295,3 +297,18 @@ class DeleteEventForm(FlaskForm):
     def validate_confirm_name(self, field: StringField) -> None:
         if not _same_name(field.data or "", self.event_name):
             raise ValidationError("That is not this event's name; nothing was deleted.")
+
+
+class AttendeeDetailsForm(FlaskForm):
+    """Who an attendee is, as the organizer may correct it; their profile stays theirs."""
+
+    name = StringField("Name", filters=[strip], validators=[DataRequired(), Length(max=200)])
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    organization = StringField(
+        "Organization", filters=[strip], validators=[Optional(), Length(max=200)]
+    )
+    job_title = StringField("Job title", filters=[strip], validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=options(ROLES.items()), validators=[DataRequired()])
+    submit = SubmitField("Save")
