@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -93,7 +94,7 @@ def batch_reasons(
     phrase_ptr = np.zeros(len(terms) + 1, dtype=np.int64)
     np.cumsum(lengths, out=phrase_ptr[1:])
     phrase_terms = np.fromiter(
-        (t for row in terms for t in row), dtype=np.int64, count=int(phrase_ptr[-1])
+        chain.from_iterable(terms), dtype=np.int64, count=int(phrase_ptr[-1])
     )
     idf_array = np.asarray(idf, dtype=np.float64)
     # they_help: my needs x their offers; you_help: my offers x their needs; shared.
@@ -129,11 +130,8 @@ def batch_reasons(
                 )  # fmt: skip
             reasons.append(reason)
         ordered = [reasons[u] for u in inverse.tolist()]
-        counts = np.bincount(pair, minlength=len(raw)).tolist()
-        position = 0
-        for count in counts:
-            out.append(tuple(ordered[position : position + count]))
-            position += count
+        ends = np.cumsum(np.bincount(pair, minlength=len(raw))).tolist()
+        out.extend([tuple(ordered[a:b]) for a, b in zip([0, *ends[:-1]], ends, strict=True)])
     return out
 
 

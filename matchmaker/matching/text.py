@@ -90,6 +90,7 @@ def tokenize(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """Strip derivational suffixes so "recruiter", "recruiting", "recruitment" meet."""
     if not word.isalpha():
