@@ -40,7 +40,6 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize
 
 from .types import DEFAULT_RECIPROCITY, SHARED_WEIGHT, MatchSettings, PairComponents
 
@@ -211,6 +210,9 @@ class WeightLearner:
             BOUNDS[name] if free else (value, value)
             for name, free, value in zip(NAMES, varies, start, strict=True)
         ]
+        # Imported here: scipy.optimize costs half a second of every process start.
+        from scipy.optimize import minimize
+
         result = minimize(
             objective,
             np.concatenate([[0.0], start]),
