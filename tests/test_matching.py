@@ -78,6 +78,22 @@ def test_spelling_and_wording_variants_meet(offer: str, need: str) -> None:
     assert ids(result, 2) == [1]
 
 
+@pytest.mark.parametrize(
+    ("offer", "need"),
+    [
+        ("pitch deck feedback", "portfolio feedback"),  # "feedback" on different things
+        ("climate tech", "fintech"),  # "fintech" is written "financial technology"
+        ("health tech", "edtech"),
+    ],
+)
+def test_a_shared_generic_word_alone_does_not_match(offer: str, need: str) -> None:
+    people = [
+        Profile(1, can_help_with=(offer,), interests=(offer,)),
+        Profile(2, looking_for=(need,), interests=(need,)),
+    ]
+    assert ids(suggest_partners(people), 2) == []
+
+
 def test_organizer_aliases_extend_the_shipped_table() -> None:
     people = [Profile(1, can_help_with=("Tanzu",)), Profile(2, looking_for=("Kubernetes",))]
     assert ids(suggest_partners(people), 2) == []

@@ -34,7 +34,7 @@ STOP_WORDS = frozenset(
 )
 GENERIC_WORDS = frozenset(
     "people person talent tip advice help someone somebody folk peer opportunity insight "
-    "contact connection intro introduction".split()
+    "contact connection intro introduction technology tech feedback".split()
 )
 _NOT_PLURAL = frozenset(
     "analysis basis thesis status campus bus gas ux aws js css sales news series physics "
