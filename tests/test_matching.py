@@ -84,6 +84,7 @@ def test_spelling_and_wording_variants_meet(offer: str, need: str) -> None:
         ("pitch deck feedback", "portfolio feedback"),  # "feedback" on different things
         ("climate tech", "fintech"),  # "fintech" is written "financial technology"
         ("health tech", "edtech"),
+        ("board experience", "UX designers"),  # "UX" is written "user experience"
     ],
 )
 def test_a_shared_generic_word_alone_does_not_match(offer: str, need: str) -> None:
@@ -92,6 +93,16 @@ def test_a_shared_generic_word_alone_does_not_match(offer: str, need: str) -> No
         Profile(2, looking_for=(need,), interests=(need,)),
     ]
     assert ids(suggest_partners(people), 2) == []
+
+
+def test_a_head_word_still_names_its_phrase() -> None:
+    me = Profile(1, looking_for=("portfolio feedback",))
+    same_phrase = Profile(2, can_help_with=("portfolio feedback",))
+    same_topic = Profile(3, can_help_with=("portfolio",))
+    other_feedback = Profile(4, can_help_with=("pitch deck feedback",))
+    result = suggest_partners([me, same_phrase, same_topic, other_feedback])
+    assert ids(result, 1) == [2, 3]
+    assert score(result, 1, 2) > score(result, 1, 3)
 
 
 def test_organizer_aliases_extend_the_shipped_table() -> None:

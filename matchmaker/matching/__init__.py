@@ -29,7 +29,9 @@ Score
 Every phrase becomes *terms*: its content words (normalised, aliased and stemmed, see
 `matchmaker.matching.text`) and, for phrases of two to four words, the phrase itself. A long
 phrase (a question, a sentence) therefore counts through its words, and a short one also as
-a whole. Each term has a specificity ``idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))``: a
+a whole. Head words such as "tech" or "feedback" only count inside their phrase, so that
+fintech and climate tech are not alike for sharing "technology". Each term has a
+specificity ``idf(t) = log(1 + (N - df + 0.5) / (df + 0.5))``: a
 need that few people share (quantum error correction) weighs more than one everybody has
 (python). With ``tf`` the number of A's offers that mention a term::
 

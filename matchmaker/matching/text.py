@@ -34,8 +34,11 @@ STOP_WORDS = frozenset(
 )
 GENERIC_WORDS = frozenset(
     "people person talent tip advice help someone somebody folk peer opportunity insight "
-    "contact connection intro introduction technology tech feedback".split()
+    "contact connection intro introduction".split()
 )
+#: Words that name a kind of thing rather than the thing: they never match alone (fintech and
+#: climate tech are not alike for sharing "technology") but stay in the phrase they name.
+HEAD_WORDS = frozenset("technology tech feedback experience".split())
 _NOT_PLURAL = frozenset(
     "analysis basis thesis status campus bus gas ux aws js css sales news series physics "
     "kubernetes devops mlops ops gdpr always perhaps plus bonus census corpus virus "
@@ -181,9 +184,15 @@ def shipped_aliases() -> AliasTable:
 
 def content_words(text: str, aliases: AliasTable) -> tuple[str, ...]:
     """The words of *text* that carry meaning, aliased, in the order written."""
+    return _words(text, aliases)[0]
+
+
+def _words(text: str, aliases: AliasTable) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(content words, words without stop words) of *text*, aliased, in the order written."""
     words = aliases.apply(tokenize(text))
     kept = tuple(w for w in words if w not in STOP_WORDS and w not in GENERIC_WORDS)
-    return kept or tuple(w for w in words if w not in STOP_WORDS) or words
+    named = kept or tuple(w for w in words if w not in STOP_WORDS) or words
+    return tuple(w for w in named if w not in HEAD_WORDS) or named, named
 
 
 #: Longest phrase (in content words) that also counts as a key phrase of its own.
@@ -198,7 +207,10 @@ def phrase_terms(text: str, aliases: AliasTable) -> tuple[str, ...]:
     short multi-word phrase ("machine learning") also counts as a key phrase, so people who
     wrote the same phrase score above those who merely share its words.
     """
-    stems = tuple(dict.fromkeys(stem(w) for w in content_words(text, aliases)))
-    if 1 < len(stems) <= KEY_PHRASE_WORDS:
-        return (*stems, " ".join(stems))
+    content, named = _words(text, aliases)
+    stems = tuple(dict.fromkeys(stem(w) for w in content))
+    # Head words ("tech", "feedback") never match alone, but still name the phrase.
+    whole = tuple(dict.fromkeys(stem(w) for w in named))
+    if 1 < len(whole) <= KEY_PHRASE_WORDS:
+        return (*stems, " ".join(whole))
     return stems
