@@ -8,7 +8,7 @@ row serves both attendees.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,11 +16,11 @@ from flask import current_app
 from sqlalchemy import delete, func, insert, or_, select, update
 
 from . import earlier_meetings, jobs, learned_weights, profiles
-from .choices import Answer, AttendeeStatus, FollowUps, JobStatus
+from .choices import Answer, AttendeeStatus, FollowUps, JobStatus, MeetingStatus
 from .extensions import db
 from .matching import Matcher, MatchResult, MatchSettings, Profile, Reason, roles
 from .matching import SuggestedPartner as Suggested
-from .models import Attendee, Event, Job, MeetingFeedback, Suggestion, utcnow
+from .models import Attendee, Event, Job, Meeting, MeetingFeedback, Suggestion, utcnow
 
 MATCHING = "matching"  # the job kind that computes an event's suggestions
 BATCH = 5000
@@ -131,12 +131,15 @@ def store_lists(event_id: int, lists: dict[int, list[Suggested]]) -> None:
     """Write the suggestion lists of the given attendees (the caller commits).
 
     Rows for these attendees are re-ranked; pairs that left every list and carry no answer
-    are deleted; answered pairs stay, so answers and confirmed matches are never lost.
+    or meeting are deleted; answered pairs stay, so answers and confirmed matches are never
+    lost.
     """
     now = utcnow()
     stored = _stored_pairs(event_id, list(lists))
     new_rows = _merge_lists(event_id, lists, stored, now)
     _write_pairs(stored, new_rows, now)
+    if new_rows:
+        _link_meetings(event_id)
 
 
 _PAIR_COLUMNS = (
@@ -224,9 +227,9 @@ def _merge_lists(
 def _write_pairs(
     stored: dict[tuple[int, int], dict], new_rows: dict[tuple[int, int], dict], now: datetime
 ) -> None:
-    """Delete the pairs nobody lists or answered, update the touched ones, insert the new,
-    each in batches."""
-    stale = {
+    """Delete the pairs nobody lists, answered or meets, update the touched ones, insert the
+    new, each in batches."""
+    unlisted = [
         item["id"]
         for item in stored.values()
         if item["dirty"]
@@ -234,7 +237,9 @@ def _write_pairs(
         and item["rank_high"] is None
         and item["answer_low"] == Answer.NONE
         and item["answer_high"] == Answer.NONE
-    }
+    ]
+    # An assigned meeting has no answers behind it: its pair stays, with its reasons.
+    stale = set(unlisted) - _pairs_meeting(unlisted)
     rank_only, full = [], []
     for item in stored.values():
         if not item["dirty"] or item["id"] in stale:
@@ -256,6 +261,45 @@ def _write_pairs(
     values = [{k: v for k, v in row.items() if k != "fresh"} for row in new_rows.values()]
     for start in range(0, len(values), BATCH):
         db.session.execute(insert(Suggestion), values[start : start + BATCH])
+
+
+def _link_meetings(event_id: int) -> None:
+    """Give meetings that lost their pair's row (before pairs with a meeting were kept) the
+    row their pair has again, so their cards and reasons come back."""
+    pair_row = (
+        select(Suggestion.id)
+        .where(
+            Suggestion.event_id == Meeting.event_id,
+            Suggestion.low_id == Meeting.low_id,
+            Suggestion.high_id == Meeting.high_id,
+        )
+        .scalar_subquery()
+    )
+    db.session.execute(
+        update(Meeting)
+        .where(
+            Meeting.event_id == event_id,
+            Meeting.suggestion_id.is_(None),
+            Meeting.status == MeetingStatus.CONFIRMED,
+        )
+        .values(suggestion_id=pair_row)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _pairs_meeting(suggestion_ids: list[int]) -> set[int]:
+    """The ones of these pairs that have a confirmed meeting."""
+    meeting = set()
+    for start in range(0, len(suggestion_ids), BATCH):
+        meeting.update(
+            db.session.scalars(
+                select(Meeting.suggestion_id).where(
+                    Meeting.suggestion_id.in_(suggestion_ids[start : start + BATCH]),
+                    Meeting.status == MeetingStatus.CONFIRMED,
+                )
+            )
+        )
+    return meeting
 
 
 # -- running matching ------------------------------------------------------------------------
@@ -534,8 +578,11 @@ class Card:
         return self.mine == self.theirs == Answer.INTERESTED
 
 
-def cards_for(person: Attendee, *, every_pair: bool = False) -> list[Card]:
-    """The attendee's suggestions in their order, plus pairs where the other side said yes.
+def cards_for(
+    person: Attendee, *, every_pair: bool = False, booked: Collection[int] = ()
+) -> list[Card]:
+    """The attendee's suggestions in their order, plus pairs where the other side said yes
+    and the pairs of ``booked`` (suggestion ids of their meetings, even when no longer listed).
 
     Declined pairs are left out whichever side declined, unless ``every_pair`` (the
     organizer's view of one attendee), which keeps every stored pair.
@@ -554,7 +601,9 @@ def cards_for(person: Attendee, *, every_pair: bool = False) -> list[Card]:
         side = row.side(person.id)
         rank = row.rank_low if side == "low" else row.rank_high
         mine, theirs = row.answer_of(person.id), row.partner_answer(person.id)
-        shown = not row.declined and (rank is not None or Answer.INTERESTED in (mine, theirs))
+        shown = not row.declined and (
+            rank is not None or Answer.INTERESTED in (mine, theirs) or row.id in booked
+        )
         if not (shown or every_pair):
             continue
         cards.append(

@@ -551,6 +551,53 @@ def test_role_presets_decide_who_is_suggested(app, preset):
             assert student_partners == set() and founder_partners == set()
 
 
+def test_a_pair_keeps_its_card_and_reasons_while_it_has_a_meeting(client, app):
+    """Rules that stop suggesting a pair leave its booked meeting linked to the suggestion."""
+    from matchmaker import bookings
+    from matchmaker.models import Meeting
+
+    with app.app_context():
+        event = make_event(make_organizer(), role_preset="everyone")
+        for email, role, helps, needs in INTERNSHIPS:
+            make_attendee(event, email, role=role, can_help_with=helps, looking_for=needs)
+        run(event.id)
+        by_email = people(app)
+        student, founder = by_email["student@c.org"], by_email["founder1@a.org"]
+        row = next(c.row for c in service.cards_for(student) if c.partner.id == founder.id)
+        meeting = bookings.book_confirmed(row)  # as auto-schedule assigns it
+        assert meeting is not None
+        db.session.commit()
+        row_id, meeting_id, token = row.id, meeting.id, student.access_token
+        event.role_preset = "job_fair"  # founders and students are no longer suggested
+        db.session.commit()
+        run(event.id)
+        kept = db.session.get(Suggestion, row_id)
+        assert kept is not None and kept.rank_low is None and kept.rank_high is None
+        assert db.session.get(Meeting, meeting_id).suggestion_id == row_id
+    page = client.get(f"/me/{token}/matches").get_data(as_text=True)
+    assert "Founder1" in page and "startup internships" in page  # the card and its reason
+    assert "No suggestions yet" not in page
+
+
+def test_a_meeting_that_lost_its_pair_row_is_linked_again_by_the_next_run(app, event_id):
+    from matchmaker import bookings
+    from matchmaker.models import Meeting
+
+    row_id, _ = matched_pair(app, event_id)
+    with app.app_context():
+        meeting = bookings.book_confirmed(db.session.get(Suggestion, row_id))
+        db.session.commit()
+        meeting_id = meeting.id
+        db.session.delete(db.session.get(Suggestion, row_id))  # what older versions did
+        db.session.commit()
+        assert db.session.get(Meeting, meeting_id).suggestion_id is None
+        run(event_id)
+        db.session.expire_all()
+        linked = db.session.get(Meeting, meeting_id)
+        row = db.session.get(Suggestion, linked.suggestion_id)
+        assert (row.low_id, row.high_id) == (linked.low_id, linked.high_id)
+
+
 def test_matching_page_says_which_rule_and_how_many_pairs_it_keeps_apart(client, app, signed_in):
     with app.app_context():
         db.session.get(Event, signed_in).role_preset = "job_fair"

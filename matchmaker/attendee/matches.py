@@ -22,7 +22,8 @@ def suggestions(token: str):
     people = network.network_of(person, meetings_here=meetings)
     # People already met here are in "Meet again" and the network, not among the cards.
     met = {e.partner.id for c in people.connections for e in c.encounters if e.event.id == event.id}
-    cards = [c for c in matches.cards_for(person) if c.partner.id not in met]
+    booked = {m.suggestion_id: m for m in meetings}
+    cards = [c for c in matches.cards_for(person, booked=booked) if c.partner.id not in met]
     return render_template(
         "attendee/matches.html",
         event=event,
@@ -33,7 +34,7 @@ def suggestions(token: str):
         # Asked only when there is no card, the one case the page says it.
         matching_ran=bool(cards) or matches.event_has_matches(event.id),
         # Meetings booked for a pair, shown on its card (assigned ones in speed networking).
-        booked={m.suggestion_id: m for m in meetings},
+        booked=booked,
         form=AnswerForm(),
         questions=feedback.open_questions(person, meetings=meetings),
         follow_ups=network.follow_ups(person, people),
