@@ -40,11 +40,17 @@ limiter = Limiter(key_func=get_remote_address)
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection: object, connection_record: object) -> None:
-    """SQLite: enforce foreign keys, let readers and a writer work side by side (WAL), and
-    wait for a lock instead of failing at once when two requests write together."""
+    """SQLite: enforce foreign keys, let readers and a writer work side by side (WAL), wait
+    for a lock instead of failing at once when two requests write together, and lower-case
+    every letter (SQLite's own lower() leaves Å, É or Ø alone, so searches missed them)."""
     if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("lower", 1, _lower, deterministic=True)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value

@@ -17,6 +17,7 @@ from conftest import (
     selected_mapping,
     upload_file,
 )
+from markupsafe import escape
 
 from matchmaker.extensions import db
 from matchmaker.models import Attendee, Event, ImportUpload, Job, Suggestion
@@ -300,6 +301,29 @@ def test_attendee_list_search_and_templates_escape(client, app, event_id):
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     page = client.get(f"/organizer/events/{event_id}/attendees?q=yol").get_data(as_text=True)
     assert "Yolanda" in page and "&lt;script&gt;" not in page
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        ("Élodie", {"Élodie Lin"}),
+        ("élodie", {"Élodie Lin"}),  # any case, accented letters too
+        ("ÅSA", {"Åsa Øberg"}),
+        ("øberg", {"Åsa Øberg"}),
+        ("%", {"Percy 100% Sure"}),  # LIKE's wildcards are plain characters here
+        ("_", {"Under_Score"}),
+    ],
+)
+def test_attendee_search_folds_case_of_every_letter(client, app, event_id, query, found):
+    names = ["Élodie Lin", "Åsa Øberg", "Percy 100% Sure", "Under_Score", "Plain Person"]
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        for number, name in enumerate(names):
+            make_attendee(event, f"person{number}@example.com", name=name)
+    page = client.get(
+        f"/organizer/events/{event_id}/attendees", query_string={"q": query}
+    ).get_data(as_text=True)
+    assert {name for name in names if escape(name) in page} == found
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlalchemy import func
+from sqlalchemy import or_
 
 from .. import attendees as attendee_service
 from .. import feedback, personal_data, registration
@@ -22,11 +22,13 @@ def attendees(event_id: int):
     query = (request.args.get("q") or "").strip()
     statement = event.attendees_select()
     if query:
-        like = f"%{query.lower()}%"
         statement = statement.where(
-            func.lower(Attendee.name).like(like)
-            | func.lower(Attendee.email).like(like)
-            | func.lower(Attendee.organization).like(like)
+            or_(
+                *(
+                    column.icontains(query, autoescape=True)
+                    for column in (Attendee.name, Attendee.email, Attendee.organization)
+                )
+            )
         )
     number = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     page = db.paginate(statement, page=number, per_page=50, error_out=False)
