@@ -389,7 +389,11 @@ def _schedule_in_two_passes(
         plan.total_score += result.total_score
         plan.attendees_covered = result.attendees_covered
         plan.attendees_coverable = max(plan.attendees_coverable, result.attendees_coverable)
-        plan.unscheduled += result.unscheduled
+        at_cap = "assignment_limit" if cap < limit else "meeting_limit"  # which limit it was
+        plan.unscheduled += [
+            dataclasses.replace(u, reason=at_cap) if u.reason == "meeting_limit" else u
+            for u in result.unscheduled
+        ]
     return plan
 
 

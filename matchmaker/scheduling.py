@@ -30,6 +30,7 @@ UNSCHEDULED_REASONS: dict[str, str] = {
     "no_common_availability": "No slot in which both are available",
     "no_tables": "They need a table and the event has none",
     "meeting_limit": "One of them already has the most meetings allowed",
+    "assignment_limit": "One of them already has as many assigned meetings as allowed",
     "no_free_slot": "Every slot both could use is taken, or would leave no break",
 }
 

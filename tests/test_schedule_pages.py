@@ -425,33 +425,77 @@ def test_organizer_cancels_a_meeting(app, client, auth, setup, server, said):
         assert sorted(cancels) == ["ana@x.org", "ivan@y.org"]
 
 
-def test_auto_schedule_books_meetings_that_break_no_rule(app, client, auth):
-    with app.app_context():
-        event = make_event(
-            make_organizer(),
-            meeting_minutes=15,
-            buffer_minutes=0,
-            table_names=["A", "B"],
-            max_meetings_per_attendee=3,
-            scheduling_mode="speed_networking",
-            auto_schedule_reserve=0,
-        )
-        people = [
-            make_attendee(event, f"p{n}@x.org", meeting_mode=mode)
-            for n, mode in enumerate(["either", "in_person", "virtual", "either", "either"])
-        ]
-        for i, a in enumerate(people):
-            for b in people[i + 1 :]:
-                confirmed_pair(event, a, b, answer_low="none", answer_high="none")
-        event_id = event.id
-    auth.login()
-    response = post_form(
+def five_paired_people(**event_values) -> int:  # noqa: ANN003
+    """A speed-networking event of five people, every pair suggested and unanswered."""
+    values = {
+        "meeting_minutes": 15,
+        "buffer_minutes": 0,
+        "table_names": ["A", "B"],
+        "max_meetings_per_attendee": 3,
+        "scheduling_mode": "speed_networking",
+        "auto_schedule_reserve": 0,
+    }
+    event = make_event(make_organizer(), **(values | event_values))
+    people = [
+        make_attendee(event, f"p{n}@x.org", meeting_mode=mode)
+        for n, mode in enumerate(["either", "in_person", "virtual", "either", "either"])
+    ]
+    for i, a in enumerate(people):
+        for b in people[i + 1 :]:
+            confirmed_pair(event, a, b, answer_low="none", answer_high="none")
+    return event.id
+
+
+def auto_schedule_through_page(client, event_id: int):  # noqa: ANN001, ANN201
+    return post_form(
         client,
         f"/organizer/events/{event_id}/schedule/auto",
         {},
         form_url=f"/organizer/events/{event_id}/schedule",
         follow_redirects=True,
     )
+
+
+def test_auto_schedule_names_the_assignment_limit_it_stopped_at(app, client, auth):
+    with app.app_context():
+        event_id = five_paired_people(max_meetings_per_attendee=3, auto_schedule_reserve=1)
+    auth.login()
+    said = page_text(auto_schedule_through_page(client, event_id))
+    assert re.search(
+        r"\d+ pairs?: one of them already has as many assigned meetings as allowed "
+        r"\(2, with 1 kept free for mutual yeses\)",
+        said,
+    )
+    assert "the most meetings allowed" not in said
+
+
+def test_auto_schedule_after_the_last_slot_says_the_sessions_are_over(app, client, auth):
+    start = datetime(2021, 5, 4, 7, 0, tzinfo=UTC)
+    with app.app_context():
+        event_id = five_paired_people(
+            starts_at=start,
+            ends_at=start + timedelta(hours=8),
+            sessions=[
+                NetworkingSession(
+                    name="Morning",
+                    starts_at=start + timedelta(hours=1),
+                    ends_at=start + timedelta(hours=3),
+                )
+            ],
+        )
+    auth.login()
+    said = page_text(auto_schedule_through_page(client, event_id))
+    assert "Every networking slot of this event has started or is over" in said
+    with app.app_context():
+        assert not db.session.scalars(select(Meeting)).all()
+        assert not db.session.scalars(select(Job).where(Job.event_id == event_id)).all()
+
+
+def test_auto_schedule_books_meetings_that_break_no_rule(app, client, auth):
+    with app.app_context():
+        event_id = five_paired_people()
+    auth.login()
+    response = auto_schedule_through_page(client, event_id)
     html = response.get_data(as_text=True)
     assert "new meetings" in html and "of the 5 attendees who could meet" in html
     # Each reason with its count first, and the limit itself where the limit stopped pairs.

@@ -13,7 +13,7 @@ from .. import bookings, calendar, invites, jobs, mail, schedule_grid
 from ..choices import JobStatus, MeetingStatus
 from ..exports import calendar_response, csv_response
 from ..extensions import db
-from ..models import Event, Job, Meeting
+from ..models import Event, Job, Meeting, utcnow
 from ..scheduling import UNSCHEDULED_REASONS, Slot
 from ..templating import format_local
 from . import bp, own_event
@@ -162,9 +162,17 @@ def auto_schedule(event_id: int):
     if not ConfirmForm().validate_on_submit():
         flash("The form expired; please try again.", "warning")
         return back
-    if not bookings.event_slots(event):
+    slots = bookings.event_slots(event)
+    if not slots:
         flash(
             "This event has no networking sessions yet, so there are no slots to fill.", "warning"
+        )
+        return back
+    if all(slot.start <= utcnow() for slot in slots):
+        flash(
+            "Every networking slot of this event has started or is over, so no meeting can be "
+            "booked any more. Add a later session to schedule more meetings.",
+            "warning",
         )
         return back
     run = bookings.start_auto_schedule(event)
@@ -192,13 +200,23 @@ def _run_summary(run: Job, event: Event) -> str:
     )
     left = [
         f"{_pairs(count)}: {UNSCHEDULED_REASONS.get(reason, reason).lower()}"
-        + (f" ({event.max_meetings_per_attendee})" if reason == "meeting_limit" else "")
+        + _limit_figure(reason, event)
         for reason, count in sorted((figures.get("unscheduled") or {}).items())
         if reason != "already_booked"
     ]
     if left:
         message += " Not scheduled: " + "; ".join(left) + "."
     return message
+
+
+def _limit_figure(reason: str, event: Event) -> str:
+    """The limit an "at the limit" reason refers to, in brackets."""
+    if reason == "meeting_limit":
+        return f" ({event.max_meetings_per_attendee})"
+    if reason == "assignment_limit":
+        assigned = max(event.max_meetings_per_attendee - event.auto_schedule_reserve, 0)
+        return f" ({assigned}, with {event.auto_schedule_reserve} kept free for mutual yeses)"
+    return ""
 
 
 def _pairs(count: int) -> str:
