@@ -19,7 +19,7 @@ from .choices import MeetingStatus
 from .extensions import db
 from .matching import format_reasons
 from .models import Attendee, Meeting, Suggestion
-from .suggestions import reasons_for
+from .stored_lists import reasons_for
 
 # The site's address for links and UIDs in a job, which has no request to read it from.
 job_base_url: ContextVar[str] = ContextVar("job_base_url", default="")

@@ -20,7 +20,7 @@ from ..extensions import db
 from ..matching import Reason
 from ..models import Attendee, Meeting, Suggestion, utcnow
 from ..scheduling import Slot
-from ..suggestions import reasons_for
+from ..stored_lists import reasons_for
 from ..templating import format_local
 from . import attendee_by_token, bp
 
