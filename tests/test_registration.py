@@ -182,6 +182,17 @@ def test_registering_a_known_email_changes_nothing_and_looks_the_same(
     assert token not in again.text
 
 
+def test_without_mail_a_lost_link_page_sends_people_to_the_organizer(client, app, event_id):
+    page = client.get("/e/test-event/link").get_data(as_text=True)
+    assert "This event does not send emails" in page and "Ask the organizer" in page
+    assert 'name="email"' not in page
+    token = csrf_from(client.get("/auth/login").get_data(as_text=True))
+    response = client.post(
+        "/e/test-event/link", data={"email": "x@example.com", "csrf_token": token}
+    )
+    assert response.status_code == 200 and "This event does not send emails" in response.text
+
+
 def test_resending_a_link_reveals_nothing(client, app, event_id, smtp_server):
     with app.app_context():
         token = make_attendee(db.session.get(Event, event_id), "known@example.com").access_token
@@ -254,7 +265,7 @@ def test_an_event_that_has_ended_takes_no_registration(client, app, auth, event_
     page = client.get("/e/test-event").get_data(as_text=True)
     assert "This event has ended, so registration is closed." in page
     assert 'name="email"' not in page
-    token = csrf_from(client.get("/e/test-event/link").get_data(as_text=True))
+    token = csrf_from(client.get("/auth/login").get_data(as_text=True))  # a form of the session
     response = client.post("/e/test-event", data=PROFILE | {"email": GUEST, "csrf_token": token})
     assert response.status_code == 200
     assert "registration is closed" in response.get_data(as_text=True)

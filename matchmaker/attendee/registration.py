@@ -69,7 +69,10 @@ def confirm(slug: str, token: str):
 def resend_link(slug: str):
     event = _public_event(slug)
     form = ResendLinkForm()
-    if form.validate_on_submit():
+    can_email = registration.mail_configured()
+    if can_email and form.validate_on_submit():
         notice = registration.resend_link(event, form.email.data)
         return redirect(url_for("attendee.registered", slug=event.slug, notice=notice.value))
-    return render_template("attendee/resend_link.html", event=event, form=form)
+    return render_template(
+        "attendee/resend_link.html", event=event, form=form, can_email=can_email
+    )
