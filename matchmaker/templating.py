@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask
 
 from .choices import ANSWERS, HELPED, MEETING_MODES, MEETING_OUTCOMES, ROLES
-from .matching import format_reason, format_reasons, is_weak
+from .matching import format_reason, format_reasons, is_weak, match_strength
 
 
 def format_local(instant: datetime | None, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["heat_class"] = heat_class
     app.jinja_env.filters["useful_class"] = useful_class
     app.jinja_env.tests["weak_match"] = is_weak
+    app.jinja_env.filters["match_strength"] = match_strength
     app.jinja_env.globals.update(
         ROLES=ROLES,
         MEETING_MODES=MEETING_MODES,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import make_attendee, make_event, make_organizer, post_form
 
@@ -295,6 +297,34 @@ def test_a_yes_that_confirms_a_match_beyond_the_limit_says_why_nothing_was_booke
     )
     page = _say_yes(client, tokens["Eve"], rows["Ben"])
     assert "You and Ben already both want to meet" in page
+
+
+def test_cards_come_strongest_label_first_in_ranking_order_within_a_label(client, app):
+    """The ranking weighs how much someone can help; the label reads the fit alone, so a
+    "Strong match" is never shown below a "Possible match"."""
+    with app.app_context():
+        event = make_event(make_organizer())
+        me = make_attendee(event, "me@x.org", name="Me")
+        # rank, fit: ranked first but a weak fit; then two strong fits
+        people = {"Possible": (1, 0.2), "Strong": (2, 0.8), "Good": (3, 0.4), "Strong2": (4, 0.7)}
+        for name, (rank, score) in people.items():
+            other = make_attendee(event, f"{name.lower()}@y.org", name=name)
+            low, high = sorted((me.id, other.id))
+            db.session.add(
+                Suggestion(
+                    event_id=event.id, low_id=low, high_id=high, score=score,
+                    reasons={"low_helps": [["x", "x"]], "high_helps": [], "shared": []},
+                    rank_low=rank if low == me.id else None,
+                    rank_high=rank if high == me.id else None,
+                )
+            )  # fmt: skip
+        db.session.commit()
+        token = me.access_token
+    page = client.get(f"/me/{token}/matches").get_data(as_text=True)
+    names = re.findall(r'<h3 class="h5 mb-0">([^<]+)</h3>', page)
+    assert names == ["Strong", "Strong2", "Good", "Possible"]
+    labels = re.findall(r"(Strong match|Good match|Possible match)", page)
+    assert labels == ["Strong match", "Strong match", "Good match", "Possible match"]
 
 
 def test_after_the_event_a_mutual_yes_keeps_in_touch_without_a_meeting(client, app):

@@ -16,6 +16,7 @@ from matchmaker.matching import (
     format_reason,
     format_reasons,
     is_weak,
+    match_strength,
     suggest_partners,
 )
 from matchmaker.matching.engine import pair_components
@@ -410,6 +411,22 @@ def test_reasons_quote_each_side_in_their_own_words() -> None:
     ]
     (back,) = result.suggestions[2]
     assert back.reasons[0] == Reason("they_help", "data visualisation", "Data viz")
+
+
+@pytest.mark.parametrize(
+    ("score", "reasons", "expected"),
+    [
+        (0.9, [Reason("they_help", "a", "a")], (0, "Strong match")),
+        (0.6, [Reason("you_help", "a", "a")], (0, "Strong match")),
+        (0.59, [Reason("they_help", "a", "a")], (1, "Good match")),
+        (0.35, [Reason("they_help", "a", "a")], (1, "Good match")),
+        (0.1, [Reason("they_help", "a", "a")], (2, "Possible match")),
+        (0.0, [Reason("they_help", "a", "a")], (2, "Possible match")),
+        (0.9, [Reason("shared", "chess", "chess")], (3, "Shares an interest")),
+    ],
+)
+def test_match_strength_labels_and_tiers(score, reasons, expected) -> None:  # noqa: ANN001
+    assert match_strength(score, reasons) == expected
 
 
 def test_format_reason_wording() -> None:

@@ -8,6 +8,7 @@ from .. import bookings, feedback, network
 from .. import suggestions as matches
 from ..answering import NotYourSuggestion, answer_suggestion
 from ..choices import Answer
+from ..matching import match_strength
 from ..models import Attendee, Meeting
 from ..templating import format_local
 from . import attendee_by_token, bp
@@ -29,7 +30,11 @@ def suggestions(token: str):
         event=event,
         person=person,
         confirmed=[c for c in cards if c.confirmed],
-        open_cards=[c for c in cards if not c.confirmed],
+        # Strongest label first, the ranking's order within a label.
+        open_cards=sorted(
+            (c for c in cards if not c.confirmed),
+            key=lambda c: match_strength(c.row.score, c.reasons)[0],
+        ),
         allowance=bookings.MeetingAllowance(len(meetings), event.max_meetings_per_attendee),
         # Asked only when there is no card, the one case the page says it.
         matching_ran=bool(cards) or matches.event_has_matches(event.id),

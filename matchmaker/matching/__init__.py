@@ -89,7 +89,7 @@ in parallel over viewers, so the cost is the number of postings walked, not N x 
 """
 
 from .engine import SHARED_WEIGHT, Matcher, suggest_partners
-from .reasons import format_reason, format_reasons, is_weak
+from .reasons import format_reason, format_reasons, is_weak, match_strength
 from .types import (
     DEFAULT_ROLE_RULES,
     UNMATCHED_REASONS,
@@ -113,5 +113,6 @@ __all__ = [
     "format_reason",
     "format_reasons",
     "is_weak",
+    "match_strength",
     "suggest_partners",
 ]

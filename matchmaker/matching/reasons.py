@@ -69,3 +69,19 @@ def format_reasons(reasons: Iterable[Reason]) -> list[str]:
 def is_weak(reasons: Iterable[Reason]) -> bool:
     """True when nobody can help the other: the pair only shares interests."""
     return all(reason.direction == "shared" for reason in reasons)
+
+
+#: What attendees read beside the bar, strongest first, and the shown score each needs.
+STRENGTHS = (("Strong match", 0.6), ("Good match", 0.35), ("Possible match", 0.0))
+WEAK_STRENGTH = "Shares an interest"
+
+
+def match_strength(score: float, reasons: Iterable[Reason]) -> tuple[int, str]:
+    """(tier, label) of a suggestion: 0 is the strongest; sharing interests only comes last.
+
+    Lists are ranked by fit times how much a person can help (see the package docstring),
+    while the label reads the fit alone, so pages order cards by tier, then by rank.
+    """
+    if is_weak(reasons):
+        return len(STRENGTHS), WEAK_STRENGTH
+    return next((tier, label) for tier, (label, floor) in enumerate(STRENGTHS) if score >= floor)
