@@ -144,6 +144,17 @@ def test_the_funnel_counts_people_at_each_step(app, harbour):
     assert outcome.overall.count("met") == 3 and outcome.overall.registered == 6
 
 
+def test_people_assigned_a_meeting_count_as_interested(app):
+    """At speed networking nobody needs to say yes: the funnel still narrows step by step."""
+    with app.app_context():
+        event = past_event(make_organizer(), "speed-day", scheduling_mode="speed_networking")
+        ana = make_attendee(event, "ana@example.com", name="Ana", can_help_with=["pitching"])
+        ivan = make_attendee(event, "ivan@example.com", name="Ivan", looking_for=["pitching"])
+        meet(event, ana, ivan, at=PAST + timedelta(hours=1), both_said_yes=False)
+        overall = figures(event.id).overall
+    assert overall.count("interested") == overall.count("confirmed") == 2
+
+
 def test_who_met_whom_follows_the_answers(app, harbour):
     with app.app_context():
         answer_everything(harbour)

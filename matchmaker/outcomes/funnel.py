@@ -29,7 +29,7 @@ STEP_HELP: dict[str, str] = {
     "registered": "every attendee",
     "profile": "wrote what they can help with or look for",
     "suggested": "in at least one suggested pair",
-    "interested": "said “I'd like to meet” at least once",
+    "interested": "said “I'd like to meet” at least once, or kept a meeting assigned to them",
     "confirmed": "a mutual yes, or a meeting booked for them",
     "met": "at least one meeting happened, by the answers",
     "useful": f"rated a meeting that happened {USEFUL} or 5 out of 5",
@@ -117,7 +117,7 @@ def count_funnels(event: Event) -> tuple[Funnel, ...]:
             func.count(),
             func.count().filter(profile),
             func.count().filter(suggested),
-            func.count().filter(interested),
+            func.count().filter(or_(interested, confirmed)),  # an assigned meeting kept
             func.count().filter(confirmed),
             func.count().filter(met),
             func.count().filter(useful),
