@@ -30,7 +30,9 @@ class EventRuleError(ValueError):
 
 @functools.cache
 def timezone_choices() -> tuple[str, ...]:
-    return tuple(sorted(z for z in available_timezones() if "/" in z and not z.startswith("Etc/")))
+    """Region/City zones, plus UTC for online events that keep no venue's clock."""
+    zones = {z for z in available_timezones() if "/" in z and not z.startswith("Etc/")}
+    return tuple(sorted(zones | {"UTC"}))
 
 
 def is_valid_timezone(name: str) -> bool:

@@ -72,6 +72,15 @@ def test_create_event_stores_utc_sessions_and_tables(client, app, signed_in):
     assert "Nordic Founders Day" in page and "Morning" in page
 
 
+def test_an_online_event_can_keep_utc(client, app, signed_in):
+    response = post_form(client, "/organizer/events/new", EVENT_FORM | {"timezone": "UTC"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        event = db.session.scalar(db.select(Event))
+        assert event.timezone == "UTC"
+        assert event.sessions[0].starts_at.isoformat() == "2037-12-10T10:00:00+00:00"
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
