@@ -384,7 +384,11 @@ class _Worker:
             try:
                 with self.app.app_context():
                     report = send_pending(db.session, self.app.config)
+                    due = _next_due(db.session) if report.configured else None
                 log.info("background mail: %s", report)
+                if due is not None and due <= datetime.now(UTC):  # more than one batch held
+                    with self.lock:
+                        self.wanted = True
             except Exception:  # a sender thread must outlive one bad batch
                 log.exception("sending the mail outbox failed; cron or the next booking retries")
 
@@ -435,16 +439,21 @@ def send_queued() -> None:
         log.info("queued mail: %s", report)
         if not report.configured:
             return  # nothing leaves until MAIL_SERVER is set; the next booking asks again
-        due = db.session.scalar(
-            select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
-        )
+        due = _next_due(db.session)
         if due is None:
             return
-        due = due if due.tzinfo else due.replace(tzinfo=UTC)
         if due <= datetime.now(UTC):
             _queue_sending(app)  # more was due than one batch holds
         else:
             job_queue.enqueue(app, send_queued, call_id=RETRY_CALL_ID, at=due)
+
+
+def _next_due(session: SessionLike) -> datetime | None:
+    """When the next pending message is due (None: nothing is pending)."""
+    due = session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(OutboxMessage.status == PENDING)
+    )
+    return due if due is None or due.tzinfo else due.replace(tzinfo=UTC)
 
 
 def _claim(session: SessionLike, message_id: int, seen_attempts: int, now: datetime) -> bool:

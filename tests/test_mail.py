@@ -379,6 +379,21 @@ def test_send_in_background(app, event, smtp_server):
         assert db.session.scalar(db.select(OutboxMessage.status)) == "sent"
 
 
+def test_the_background_sender_keeps_going_until_nothing_is_due(app, event, smtp_server):
+    """An auto-schedule queues hundreds of invitations: all leave, not just one batch."""
+    with app.app_context():
+        for number in range(230):  # more than two batches of send_pending
+            queue(event, to_email=f"person{number}@example.com")
+        db.session.commit()
+    app.config["BACKGROUND_JOBS"] = True
+    thread = mail.send_in_background(app)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert len(smtp_server.envelopes) == 230
+    with app.app_context():
+        assert set(db.session.scalars(db.select(OutboxMessage.status))) == {"sent"}
+
+
 def test_two_senders_at_once_send_each_message_once(app, event, smtp_server):
     """The background thread and cron may overlap; the claim lets only one send a message."""
     with app.app_context():
