@@ -301,6 +301,18 @@ def test_event_calendar_is_valid(client, auth, setup):
     assert "Ana Silva & Ivan Berg" in Calendar.from_ical(response.data).walk("VEVENT")[0]["SUMMARY"]
 
 
+def test_event_calendar_keeps_a_cancelled_meeting_as_cancelled(app, client, auth, setup):
+    """Importing the file again must take the meeting out of a calendar that has it."""
+    with app.app_context():
+        bookings.cancel_meeting(db.session.get(Meeting, setup["meeting_id"]), by="organizer")
+        db.session.commit()
+    auth.login()
+    response = client.get(f"/organizer/events/{setup['event_id']}/schedule/calendar.ics")
+    check_calendar(response.data)
+    [entry] = Calendar.from_ical(response.data).walk("VEVENT")
+    assert str(entry["UID"]) == setup["uid"] and str(entry["STATUS"]) == "CANCELLED"
+
+
 def test_csv_lists_meetings_and_neutralises_formulas(app, client, auth, setup):
     with app.app_context():
         event = db.session.get(Event, setup["event_id"])

@@ -355,9 +355,11 @@ def schedule_csv(event_id: int):
 @bp.route("/events/<int:event_id>/schedule/calendar.ics")
 def schedule_ics(event_id: int):
     event = own_event(event_id)
+    # Cancelled meetings stay in, as STATUS:CANCELLED, so that importing the file again
+    # takes them out of a calendar that has the earlier download.
+    meetings = bookings.event_meetings(event, include_cancelled=True, with_people=True)
     body = calendar.event_ics(
-        [invites.calendar_meeting(m, None) for m in _meetings_with_people(event)],
-        name=f"{event.name}: all meetings",
+        [invites.calendar_meeting(m, None) for m in meetings], name=f"{event.name}: all meetings"
     )
     return calendar_response(body, f"{event.slug}-meetings.ics")
 
