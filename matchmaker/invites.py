@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from contextvars import ContextVar
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, has_request_context, request
 
@@ -120,24 +121,33 @@ def queue_invites(meeting: Meeting, method: str) -> None:
         partner = meeting.partner_of(person.id)
         entry = calendar_meeting(meeting, person)
         local = event.local(meeting.starts_at)
-        when = f"{local:%A %d %B, %H:%M} ({event.timezone.replace('_', ' ')})"
+        when = _when(meeting, person)
         where = entry.location or "to be announced"
+        schedule = public_url(f"/me/{person.access_token}/schedule")
         if method == "CANCEL":
             subject = f"Cancelled: meeting with {partner.name} at {event.name}"
-            body = f"Hi {person.name},\n\nYour meeting with {partner.name} on {when} is cancelled."
+            body = (
+                f"Hi {person.name},\n\nYour meeting with {partner.name} on {when} is cancelled."
+                f"\n\nYour schedule and calendar links: {schedule}"
+            )
             # The meeting already carries STATUS:CANCELLED and its raised SEQUENCE.
             ics = calendar.cancellation_ics(entry)
         else:
             prefix = "Updated: " if meeting.sequence > 0 else ""
             subject = f"{prefix}Meet {partner.name} at {event.name}, {local:%a %H:%M}"
+            pair = meeting.suggestion_id
+            row = db.session.get(Suggestion, pair) if pair else None  # loaded by the entry
+            assigned = (
+                "The organizer assigned this meeting. If it does not suit you, cancel it on "
+                "your schedule (the link is below).\n\n"
+                if row is None or not row.confirmed
+                else ""
+            )
             body = (
                 f"Hi {person.name},\n\nYou are meeting {partner.name} on {when}.\n"
-                f"Where: {where}\n\n{entry.description}"
+                f"Where: {where}\n\n{assigned}{entry.description}"
             )
             ics = calendar.invite_ics(entry)
-        body += "\n\nYour schedule and calendar links: " + public_url(
-            f"/me/{person.access_token}/schedule"
-        )
         mail.queue_email(
             db.session,
             to_email=person.email,
@@ -149,3 +159,17 @@ def queue_invites(meeting: Meeting, method: str) -> None:
             event_id=event.id,
             meeting_id=meeting.id,
         )
+
+
+def _when(meeting: Meeting, person: Attendee) -> str:
+    """The meeting's start in the event's time, and in the person's own zone when they set
+    another one (people joining online from elsewhere)."""
+    event = meeting.event
+    when = f"{event.local(meeting.starts_at):%A %d %B, %H:%M} ({event.timezone.replace('_', ' ')})"
+    if not person.timezone or person.timezone == event.timezone:
+        return when
+    try:
+        own = meeting.starts_at.astimezone(ZoneInfo(person.timezone))
+    except (ZoneInfoNotFoundError, ValueError):
+        return when
+    return f"{when}; your time {own:%A %d %B, %H:%M} ({person.timezone.replace('_', ' ')})"

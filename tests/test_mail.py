@@ -510,3 +510,36 @@ def test_booking_and_cancelling_reach_both_attendees_over_smtp(app, event, smtp_
             )
             check_calendar(ics)
             assert "STATUS:CANCELLED" in ics.decode() and "SEQUENCE:1" in ics.decode()
+
+
+@pytest.mark.parametrize("both_said_yes", [True, False])
+def test_invitation_text_says_who_booked_it_and_the_readers_own_time(app, event, both_said_yes):
+    from matchmaker import bookings
+    from matchmaker.models import Attendee, Suggestion
+
+    answer = "interested" if both_said_yes else "none"
+    with app.app_context():
+        ana, ben = db.session.scalars(db.select(Attendee).order_by(Attendee.email)).all()
+        ben.timezone = "America/New_York"  # joins from elsewhere
+        row = Suggestion(event_id=event.id, low_id=min(ana.id, ben.id),
+                         high_id=max(ana.id, ben.id), score=0.7, answer_low=answer,
+                         answer_high=answer)  # fmt: skip
+        db.session.add(row)
+        db.session.commit()
+        bookings.book_confirmed(row)
+        db.session.commit()
+        bodies = {
+            m.to_email: m.body_text
+            for m in db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))
+        }
+        schedule = {p.email: f"/me/{p.access_token}/schedule" for p in (ana, ben)}
+    # Thursday 10 December 2037, 10:00 in Helsinki is 03:00 in New York.
+    assert "Thursday 10 December, 10:00 (Europe/Helsinki)." in bodies["ana@example.com"]
+    assert (
+        "Thursday 10 December, 10:00 (Europe/Helsinki); your time Thursday 10 December, 03:00 "
+        "(America/New York)." in bodies["ben@example.com"]
+    )
+    for email, body in bodies.items():
+        assert body.count(schedule[email]) == 1
+        assigned = "The organizer assigned this meeting. If it does not suit you, cancel it"
+        assert (assigned in body) is not both_said_yes
