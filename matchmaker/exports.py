@@ -8,9 +8,11 @@ import csv
 import io
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TextIO
+from urllib.parse import quote
 
 from flask import Response
 
@@ -40,6 +42,25 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 _UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_NOT_IN_A_NAME = re.compile(r'[\x00-\x1f\x7f/\\"]+')
+
+
+def _ascii(text: str) -> str:
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return _UNSAFE_FILENAME.sub("-", plain).strip("-.")
+
+
+def disposition(kind: str, filename: str, default: str) -> str:
+    """A Content-Disposition with a plain ASCII name every browser reads ("Nystrom") and the
+    real one ("Nyström", RFC 6266 ``filename*``) for those that read it."""
+    stem, dot, extension = filename.rpartition(".")
+    stem, extension = (stem, _ascii(extension)) if dot else (filename, "")
+    plain = _ascii(stem)
+    plain = (f"{plain}.{extension}" if extension else plain) if plain else default
+    real = _NOT_IN_A_NAME.sub("-", filename).strip("-. ")
+    if not real or real == plain:
+        return f'{kind}; filename="{plain}"'
+    return f"{kind}; filename=\"{plain}\"; filename*=UTF-8''{quote(real, safe='')}"
 
 
 def csv_response(
@@ -60,10 +81,10 @@ def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Re
     Nothing is cached along the way: the calendar changes whenever a meeting does, and it
     names people.
     """
-    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "calendar.ics"
     response = Response(body, content_type="text/calendar; charset=utf-8")
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{safe}"'
+    response.headers["Content-Disposition"] = disposition(
+        "inline" if inline else "attachment", filename, "calendar.ics"
+    )
     response.cache_control.no_cache = True
     response.cache_control.private = True
     return response
@@ -71,19 +92,17 @@ def calendar_response(body: bytes, filename: str, *, inline: bool = False) -> Re
 
 def vcard_response(text: str, filename: str) -> Response:
     """A vCard as a download that no browser or proxy keeps: it carries contact details."""
-    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "contact.vcf"
     response = Response(text.encode("utf-8"), content_type="text/vcard; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Content-Disposition"] = disposition("attachment", filename, "contact.vcf")
     response.cache_control.no_store = True
     return response
 
 
 def json_response(data: object, filename: str) -> Response:
     """A JSON document as a download that no browser or proxy keeps: it carries personal data."""
-    safe = _UNSAFE_FILENAME.sub("-", filename).strip("-.") or "data.json"
     body = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     response = Response(body.encode("utf-8"), mimetype="application/json")
-    response.headers["Content-Disposition"] = f'attachment; filename="{safe}"'
+    response.headers["Content-Disposition"] = disposition("attachment", filename, "data.json")
     response.cache_control.no_store = True
     return response
 
