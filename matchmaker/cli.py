@@ -140,6 +140,22 @@ def send_mail_command(retry_failed: bool, limit: int) -> None:
     click.echo(str(report))
 
 
+_FALLBACK_URL = "http://127.0.0.1:5000"
+
+
+def _warn_without_base_url(what: str) -> None:
+    """A command has no request to take the site's address from: say so before it writes
+    links that only work on this machine."""
+    from flask import current_app
+
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        click.echo(
+            f"Warning: PUBLIC_BASE_URL is not set, so links in the {what} point to "
+            f"{_FALLBACK_URL}. Set it to the address people open.",
+            err=True,
+        )
+
+
 @click.command("send-feedback-requests")
 @with_appcontext
 def send_feedback_requests_command() -> None:
@@ -149,6 +165,12 @@ def send_feedback_requests_command() -> None:
 
     from . import feedback, mail
 
+    if not current_app.config.get("PUBLIC_BASE_URL"):
+        raise click.ClickException(
+            f"PUBLIC_BASE_URL is not set, so these emails would link to {_FALLBACK_URL}, "
+            "which nobody else can open. Set it to the address people open (for example "
+            "PUBLIC_BASE_URL=https://meet.example.org) and run again; nothing was queued."
+        )
     queued = feedback.queue_requests()
     db.session.commit()
     click.echo(f"Queued {queued} feedback request{'s' if queued != 1 else ''}.")
@@ -225,6 +247,7 @@ def schedule_command(event_ref: str, confirmed_only: bool) -> None:
     event = find_event(event_ref)
     if not event.sessions:
         raise click.ClickException("the event has no networking sessions to schedule into")
+    _warn_without_base_url("invitations")
     report = bookings.auto_schedule_event(event, confirmed_only=confirmed_only)
     db.session.commit()
     click.echo(
@@ -247,6 +270,7 @@ def export_calendars_command(event_ref: str, directory: Path) -> None:
     from .models import Meeting
 
     event = find_event(event_ref)
+    _warn_without_base_url("calendars")
     directory.mkdir(parents=True, exist_ok=True)
     meetings = bookings.event_meetings(event, include_cancelled=True)
     per_person: dict[int, list[Meeting]] = {}

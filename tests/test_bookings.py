@@ -251,6 +251,7 @@ def test_schedule_and_export_calendars_commands(app, runner, tmp_path):
     result = runner.invoke(args=["schedule", "test-event"])
     assert result.exit_code == 0, result.output
     assert "meetings booked" in result.output and "6 of 6 attendees" in result.output
+    assert "Warning: PUBLIC_BASE_URL is not set" in result.stderr  # links in invitations
     result = runner.invoke(args=["export-calendars", "test-event", str(tmp_path / "cals")])
     assert result.exit_code == 0, result.output
     files = sorted(p.name for p in (tmp_path / "cals").iterdir())

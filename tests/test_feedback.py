@@ -204,6 +204,11 @@ def test_the_command_asks_each_side_once(app, runner, met):
             met["done"],
             feedback.FeedbackAnswer(outcome=MeetingOutcome.MET),
         )
+    refused = runner.invoke(args=["send-feedback-requests"])
+    assert refused.exit_code == 1 and "PUBLIC_BASE_URL is not set" in refused.output
+    with app.app_context():
+        assert not db.session.scalars(select(OutboxMessage)).all()  # nothing was queued
+    app.config["PUBLIC_BASE_URL"] = "https://meet.example.org"
     result = runner.invoke(args=["send-feedback-requests"])
     assert result.exit_code == 0, result.output
     assert "Queued 1 feedback request." in result.output
@@ -212,7 +217,8 @@ def test_the_command_asks_each_side_once(app, runner, met):
         (message,) = db.session.scalars(select(OutboxMessage)).all()
         assert message.to_email == "ana@example.com"  # Ivan answered already
         assert message.subject == "How was your meeting with Ivan Berg?"
-        assert f"/me/{met['ana']}/meetings/{met['done']}/feedback" in message.body_text
+        link = f"https://meet.example.org/me/{met['ana']}/meetings/{met['done']}/feedback"
+        assert link in message.body_text
         meeting = db.session.get(Meeting, met["done"])
         assert meeting.feedback_requested_at is not None
         assert meeting.updated_at == before  # calendars see no change
