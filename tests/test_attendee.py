@@ -354,4 +354,6 @@ def test_after_the_event_a_mutual_yes_keeps_in_touch_without_a_meeting(client, a
         assert db.session.scalar(db.select(db.func.count()).select_from(Meeting)) == 0
     schedule = client.get(f"/me/{tokens['Ana']}/schedule").get_data(as_text=True)
     assert "no time was booked before the event ended" in schedule
+    assert "You had no meetings at this event, which is over now." in schedule
+    assert "No meetings yet" not in schedule
     assert "Pick a time" not in schedule and "no time you are both free" not in schedule
