@@ -16,6 +16,7 @@ from . import importing, job_queue, jobs, suggestions
 from .attendees import import_records
 from .demo import DEMO_EVENT_SLUG, create_demo_event, demo_people
 from .extensions import db
+from .invites import FALLBACK_BASE_URL
 from .models import Attendee, Event, Organizer
 
 
@@ -140,9 +141,6 @@ def send_mail_command(retry_failed: bool, limit: int) -> None:
     click.echo(str(report))
 
 
-_FALLBACK_URL = "http://127.0.0.1:5000"
-
-
 def _warn_without_base_url(what: str) -> None:
     """A command has no request to take the site's address from: say so before it writes
     links that only work on this machine."""
@@ -151,7 +149,7 @@ def _warn_without_base_url(what: str) -> None:
     if not current_app.config.get("PUBLIC_BASE_URL"):
         click.echo(
             f"Warning: PUBLIC_BASE_URL is not set, so links in the {what} point to "
-            f"{_FALLBACK_URL}. Set it to the address people open.",
+            f"{FALLBACK_BASE_URL}. Set it to the address people open.",
             err=True,
         )
 
@@ -167,7 +165,7 @@ def send_feedback_requests_command() -> None:
 
     if not current_app.config.get("PUBLIC_BASE_URL"):
         raise click.ClickException(
-            f"PUBLIC_BASE_URL is not set, so these emails would link to {_FALLBACK_URL}, "
+            f"PUBLIC_BASE_URL is not set, so these emails would link to {FALLBACK_BASE_URL}, "
             "which nobody else can open. Set it to the address people open (for example "
             "PUBLIC_BASE_URL=https://meet.example.org) and run again; nothing was queued."
         )

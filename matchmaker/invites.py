@@ -35,8 +35,12 @@ def base_url() -> str:
     ).rstrip("/")
 
 
+#: Where links point when neither PUBLIC_BASE_URL nor a request names the site.
+FALLBACK_BASE_URL = "http://127.0.0.1:5000"
+
+
 def public_url(path: str) -> str:
-    return (base_url() or "http://127.0.0.1:5000") + path
+    return (base_url() or FALLBACK_BASE_URL) + path
 
 
 def new_meeting_uid() -> str:
